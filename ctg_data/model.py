@@ -1,0 +1,114 @@
+"""The in-memory form of one territory's CTG data: what the reader produces, the store keeps
+and every indicator, chart and export reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ctg_data.schemas import PLAN_ACTION, SHEETS_BY_KEY, TABLE_SHEETS, TERRITOIRE, year_of_header
+
+_DTYPES = {"int": "float64", "float": "float64", "percent": "float64", "year": "Int64"}
+
+
+def empty_table(sheet_key: str) -> pd.DataFrame:
+    """An empty DataFrame with the canonical columns and dtypes of a table sheet."""
+    sheet = SHEETS_BY_KEY[sheet_key]
+    return pd.DataFrame({c.key: pd.Series(dtype=_DTYPES.get(c.type, "object"))
+                         for c in sheet.columns})
+
+
+def conform(sheet_key: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with every declared column present, in declared order, with canonical dtypes;
+    extra columns (unknown headers, Plan d'action year columns) follow, kept as they are."""
+    sheet = SHEETS_BY_KEY[sheet_key]
+    out = pd.DataFrame(index=range(len(frame)))
+    frame = frame.reset_index(drop=True)
+    for col in sheet.columns:
+        dtype = _DTYPES.get(col.type, "object")
+        if col.key in frame:
+            values = frame[col.key]
+            if dtype == "object":
+                values = values.astype(object).where(values.notna(), None)
+            out[col.key] = values.astype(dtype)
+        else:
+            out[col.key] = pd.Series([None] * len(frame), dtype=dtype)
+    extras = [c for c in frame.columns if c not in out.columns]
+    # Year columns of the plan first, in year order, then other extras as found.
+    years = sorted((c for c in extras if year_of_header(c)), key=str)
+    for c in years:
+        out[str(c)] = pd.to_numeric(frame[c], errors="coerce").astype("float64")
+    for c in extras:
+        if c not in years:
+            out[c] = frame[c].astype(object).where(frame[c].notna(), None)
+    return out
+
+
+def plan_years(plan: pd.DataFrame) -> list[int]:
+    """The years for which the Plan d'action table has an observed-value column."""
+    return sorted(int(y) for c in plan.columns if (y := year_of_header(c)) and c not in
+                  {col.key for col in PLAN_ACTION.columns})
+
+
+@dataclass
+class CtgData:
+    """One territory's data: the Territoire fields and one DataFrame per table sheet.
+
+    `territoire` maps the canonical keys of the Territoire sheet (`code_insee`, `nom`, …) to
+    values. `tables` maps each table sheet key (`population`, `equipements`, …) to a DataFrame
+    with canonical column keys (see `conform`). Sheets absent from a file are empty tables.
+    `present` lists the sheet keys the source actually provided (a partial workbook updates
+    only those).
+    """
+
+    territoire: dict
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    present: frozenset[str] = frozenset()
+
+    def __post_init__(self):
+        for sheet in TABLE_SHEETS:
+            frame = self.tables.get(sheet.key)
+            self.tables[sheet.key] = (empty_table(sheet.key) if frame is None
+                                      else conform(sheet.key, frame))
+        self.territoire = {c.key: self.territoire.get(c.key) for c in TERRITOIRE.columns} | {
+            k: v for k, v in self.territoire.items() if k not in {c.key for c in TERRITOIRE.columns}}
+
+    @property
+    def code(self) -> str:
+        return self.territoire["code_insee"]
+
+    @property
+    def nom(self) -> str:
+        return self.territoire["nom"]
+
+    def table(self, key: str) -> pd.DataFrame:
+        """The DataFrame of table sheet `key` (never None)."""
+        return self.tables[key]
+
+    def ctg_years(self) -> tuple[int | None, int | None]:
+        """First and last year of the convention, from `Début CTG` / `Fin CTG`."""
+        def year(v):
+            return int(str(v)[:4]) if v not in (None, "") else None
+        return year(self.territoire.get("debut_ctg")), year(self.territoire.get("fin_ctg"))
+
+    def years(self) -> list[int]:
+        """Every year some table holds data for, ascending."""
+        found: set[int] = set()
+        for key, frame in self.tables.items():
+            if "annee" in frame:
+                found.update(int(v) for v in frame["annee"].dropna())
+        found.update(plan_years(self.tables["plan_action"]))
+        return sorted(found)
+
+    def equals(self, other: "CtgData") -> bool:
+        """Same territory fields and same table contents (used by round-trip checks)."""
+        if self.territoire != other.territoire:
+            return False
+        for key in self.tables:
+            a, b = self.tables[key], other.tables[key]
+            if list(a.columns) != list(b.columns) or len(a) != len(b):
+                return False
+            if not a.reset_index(drop=True).equals(b.reset_index(drop=True)):
+                return False
+        return True

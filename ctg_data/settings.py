@@ -1,0 +1,60 @@
+"""Every setting of the application, declared once with its default and help text.
+
+A setting is read from the environment variable `CTG_<NAME>` (upper case) when set.
+The README's settings table is checked against this list by a test.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: name, default value and French help text."""
+
+    name: str
+    default: object
+    help: str
+
+    @property
+    def env_var(self) -> str:
+        return "CTG_" + self.name.upper()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("database_url", f"sqlite:///{REPO_ROOT / 'data' / 'ctg.sqlite'}",
+            "Base de données (URL SQLAlchemy). SQLite embarqué par défaut ; PostgreSQL accepté."),
+    Setting("max_file_mb", 20, "Taille maximale d'un fichier importé (Mo)."),
+    Setting("max_uncompressed_mb", 200,
+            "Taille maximale décompressée d'un classeur .xlsx/.ods (Mo), vérifiée avant lecture."),
+    Setting("max_rows", 100_000, "Nombre maximal de lignes d'une feuille."),
+    Setting("max_columns", 3_000, "Nombre maximal de colonnes d'une feuille."),
+    Setting("read_timeout_s", 60, "Durée maximale de lecture d'un fichier (secondes)."),
+    Setting("marge_en_bonne_voie", 85.0,
+            "Seuil d'atteinte (%) à partir duquel un indicateur est « en bonne voie »."),
+    Setting("seuil_secret", 5,
+            "Secret statistique : les effectifs inférieurs à ce seuil sont masqués dans les exports."),
+    Setting("cible_taux_couverture", 60.0,
+            "Taux de couverture cible proposé par défaut (places pour 100 enfants de moins de 3 ans)."),
+    Setting("chromium_path", "/usr/bin/chromium",
+            "Navigateur utilisé pour exporter les graphiques en image (kaleido)."),
+    Setting("example_workbook", str(REPO_ROOT / "sample_data" / "ctg_lys_lez_lannoy.xlsx"),
+            "Classeur d'exemple chargé quand la base est vide."),
+)
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def get(name: str):
+    """The value of setting `name`: its environment variable when set, else its default,
+    converted to the default's type."""
+    setting = _BY_NAME[name]
+    raw = os.environ.get(setting.env_var)
+    if raw is None:
+        return setting.default
+    kind = type(setting.default)
+    return kind(raw) if kind in (int, float) else raw
