@@ -58,3 +58,14 @@ def get(name: str):
         return setting.default
     kind = type(setting.default)
     return kind(raw) if kind in (int, float) else raw
+
+
+def markdown_table() -> str:
+    """The README's settings table, generated from SETTINGS."""
+    lines = ["| Variable | Défaut | Rôle |", "|---|---|---|"]
+    for s in SETTINGS:
+        default = s.default
+        if isinstance(default, str) and default.startswith(("sqlite:///", "/")) and str(REPO_ROOT) in default:
+            default = default.replace(str(REPO_ROOT) + "/", "")
+        lines.append(f"| `{s.env_var}` | `{default}` | {s.help} |")
+    return "\n".join(lines)

@@ -1,0 +1,158 @@
+"""Import of a CTG workbook into the store: read and validate everything first, store nothing
+unless the whole file is valid, recognise a file already imported, and preview what will change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from ctg_data import settings
+from ctg_data.model import CtgData
+from ctg_data.schemas import TABLE_SHEETS, TERRITOIRE
+from ctg_data.storage import Store, match_rows, plain, same_value
+
+PREVIEW_COLUMNS = ("Territoire", "Feuille", "Lignes actuelles", "Lignes importées", "Ajoutées",
+                   "Supprimées", "Modifiées")
+
+
+@dataclass
+class ImportOutcome:
+    """What an import did: the reader's report, the versions created (empty when nothing was
+    stored), whether the file was a duplicate, and a French message for the user."""
+
+    report: object  # workbook.Report
+    version_ids: list[int]
+    duplicate: bool
+    message: str
+
+
+def _plural(n: int, singular: str, plural: str | None = None) -> str:
+    return f"{n} {singular if n < 2 else (plural or singular + 's')}"
+
+
+def _french_datetime(moment: datetime) -> str:
+    """« 29/11/2025 à 9 h 05 », in French local time when the time zone database is there."""
+    try:
+        from zoneinfo import ZoneInfo
+        moment = moment.astimezone(ZoneInfo("Europe/Paris"))
+    except Exception:  # no tz database: UTC, still correct, just not local
+        pass
+    return f"{moment:%d/%m/%Y} à {moment.hour} h {moment:%M}"
+
+
+def _territory_label(data: CtgData) -> str:
+    return f"{data.nom} ({data.code})" if data.nom else str(data.code)
+
+
+def _unchanged(current: CtgData | None, data: CtgData) -> bool:
+    """True when storing `data` over `current` would change nothing."""
+    if current is None:
+        return False
+    if TERRITOIRE.key in data.present and current.territoire != data.territoire:
+        return False
+    for sheet in TABLE_SHEETS:
+        if sheet.key in data.present:
+            a, b = current.tables[sheet.key], data.tables[sheet.key]
+            if list(a.columns) != list(b.columns) or not a.equals(b):
+                return False
+    return True
+
+
+def import_file(store: Store, content: bytes, file_name: str, *, author: str = "",
+                sheet: str | None = None, territoire: str | None = None) -> ImportOutcome:
+    """Read, validate and store a workbook (one new version per territory, one transaction).
+
+    `sheet` names the sheet of a one-sheet CSV; `territoire` (a code) is the territory a file
+    without a Territoire sheet updates. Nothing is stored when the file has errors, or when the
+    same file was already imported and the current data still equal it (`duplicate`). Raises
+    `errors.UnreadableFile` when the file cannot be read at all."""
+    from ctg_data.workbook import load_workbook
+
+    options = {"territoire": territoire} if territoire is not None else {}
+    report = load_workbook(content, file_name, sheet=sheet, **options)
+    if not report.ok:
+        return ImportOutcome(report, [], False,
+                             f"Le fichier « {file_name} » contient "
+                             f"{_plural(len(report.errors), 'erreur')} : rien n'a été enregistré. "
+                             "Corrigez le fichier puis importez-le à nouveau.")
+    if not report.datasets:
+        return ImportOutcome(report, [], False,
+                             f"Le fichier « {file_name} » ne contient aucune donnée à importer.")
+    earlier = {v.code: v for v in reversed(store.find_by_hash(report.content_hash))}
+    codes = [d.code for d in report.datasets]
+    if all(code in earlier for code in codes) and all(
+            _unchanged(store.load(d.code), d) for d in report.datasets):
+        first = min((earlier[c] for c in codes), key=lambda v: v.id)
+        ids = sorted(earlier[c].id for c in codes)
+        which = (f"version {ids[0]}" if len(ids) == 1
+                 else "versions " + ", ".join(str(i) for i in ids))
+        when = _french_datetime(first.created_at)
+        return ImportOutcome(report, [], True, f"Ce fichier a déjà été importé le {when} "
+                                               f"({which}) : rien n'a changé.")
+    warnings = [p.as_line() for p in report.warnings]
+    provided = [s.name for s in TABLE_SHEETS
+                if any(s.key in d.present for d in report.datasets)]
+    summary = f"Import du fichier « {file_name} »"
+    summary += (" (feuilles : " + ", ".join(provided) + ")." if provided
+                else " (Territoire seulement).")
+    ids = store.save(report.datasets, kind="import", author=author, file_name=file_name,
+                     content_hash=report.content_hash, warnings=warnings, summary=summary)
+    stored = {t.code: t.nom for t in store.territories()}
+    names = ", ".join(f"{stored.get(d.code) or d.nom or d.code} ({d.code})"
+                      for d in report.datasets)
+    message = (f"Import réussi : version {ids[0]} créée" if len(ids) == 1 else
+               f"Import réussi : versions {', '.join(str(i) for i in ids)} créées")
+    message += f" pour {names}."
+    if warnings:
+        message += f" {_plural(len(warnings), 'avertissement')} à lire."
+    return ImportOutcome(report, ids, False, message)
+
+
+def _rows_differ(a: dict, b: dict) -> bool:
+    return any(not same_value(a.get(col), b.get(col)) for col in dict.fromkeys([*a, *b]))
+
+
+def preview(store: Store, report) -> pd.DataFrame:
+    """What importing `report` would change, one line per territory and provided sheet: rows now
+    stored, rows in the file, and rows added, removed and modified (matched on the sheet's
+    identifying columns). Territoire counts its fields as one row (listed when the file has
+    that sheet, or the territory is new)."""
+    lines = []
+    for data in report.datasets:
+        current = store.load(data.code)
+        label = _territory_label(current if current is not None and not data.nom else data)
+        if TERRITOIRE.key in data.present or current is None:
+            changed_fields = current is not None and any(
+                plain(current.territoire.get(k)) != plain(v) for k, v in data.territoire.items())
+            lines.append({"Territoire": label, "Feuille": TERRITOIRE.name,
+                          "Lignes actuelles": int(current is not None), "Lignes importées": 1,
+                          "Ajoutées": int(current is None), "Supprimées": 0,
+                          "Modifiées": int(changed_fields)})
+        for sheet in TABLE_SHEETS:
+            if sheet.key not in data.present:
+                continue
+            new = data.tables[sheet.key]
+            old = current.tables[sheet.key] if current is not None else new.iloc[:0]
+            pairs, added, removed = match_rows(sheet.key, old, new)
+            lines.append({"Territoire": label, "Feuille": sheet.name,
+                          "Lignes actuelles": len(old), "Lignes importées": len(new),
+                          "Ajoutées": len(added), "Supprimées": len(removed),
+                          "Modifiées": sum(_rows_differ(a, b) for a, b in pairs)})
+    frame = pd.DataFrame(lines, columns=list(PREVIEW_COLUMNS))
+    for col in PREVIEW_COLUMNS[2:]:
+        frame[col] = frame[col].astype("int64")
+    return frame
+
+
+def import_example(store: Store) -> ImportOutcome | None:
+    """Import the example workbook (setting `example_workbook`) when the database holds no
+    territory yet; None when there was nothing to do."""
+    if store.territories():
+        return None
+    path = Path(settings.get("example_workbook"))
+    if not path.is_file():
+        return None
+    return import_file(store, path.read_bytes(), path.name, author="Exemple")

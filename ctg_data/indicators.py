@@ -1,0 +1,718 @@
+"""Indicators computed from a territory's CtgData: coverage rate, offer/needs gap, ALSH,
+portrait and plan achievement. Pure functions; labels and formulas live in ctg_data.definitions.
+
+Counting rules (docs: workbook-format.md « Derived figures », domain.md §3-4):
+- a structure counts for year Y when it is open on 31 December Y: `Ouverture` (date or bare
+  year) on or before that day, `Fermeture` not on or before it (a bare closing year Y stops the
+  counting from Y on); when rows carry an `Année`, year Y uses the row of Y, else the latest
+  earlier row of that structure, else its row without `Année`;
+- EAJE hors PSU = EAJE financed by the PAJE (micro-crèches in practice); EAJE PSU = the other
+  EAJE; both only when located in the territory;
+- AM places = `Places pour moins de 3 ans`, else `Places agréées` (approximation, alert);
+  MAM places are part of the AM figures and never added again;
+- Berceaux réservés and structures located in another commune are the « offre mobilisable hors
+  territoire », shown apart, never in the rate;
+- the population of year Y is used, else the latest earlier year (alert).
+
+`Coverage.complet` is False as soon as one input is missing (a component, the number of
+children); approximations (earlier population, AM places from all licensed places) keep
+`complet` True but always add an alert. Rates are computed on the components present: an
+incomplete rate is flagged, never silently presented as complete.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ctg_data import settings
+from ctg_data.definitions import ALSH_HOURS_PER_DAY
+from ctg_data.model import CtgData, plan_years
+from ctg_data.schemas import EAJE_TYPES, PERIODES_ALSH, normalise
+
+COMPONENTS = ("eaje_psu", "eaje_hors_psu", "am", "gad", "prescolarisation")
+NIVEAUX = ("atteint", "en bonne voie", "en retard", "non renseigné")
+COMPONENT_LABELS = {
+    "eaje_psu": "Places EAJE PSU",
+    "eaje_hors_psu": "Places EAJE hors PSU (micro-crèches PAJE)",
+    "am": "Places d'assistantes maternelles pour les moins de 3 ans",
+    "gad": "Garde à domicile",
+    "prescolarisation": "Préscolarisation (enfants scolarisés à 2 ans)",
+}
+
+
+def _num(value) -> float | None:
+    """A float, or None for NaN / NA / None."""
+    if value is None or value is pd.NA:
+        return None
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(out) else out
+
+
+def _fr(value: float | None, digits: int = 0) -> str:
+    """A French number for alert texts (1 234,5)."""
+    if value is None:
+        return "—"
+    text = f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
+    return text
+
+
+def _text(value) -> str:
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else \
+        str(value).strip()
+
+
+# ---------------------------------------------------------------------------------------------
+# Structures open on 31 December
+# ---------------------------------------------------------------------------------------------
+
+def _year_part(value) -> int | None:
+    text = _text(value)
+    return int(text[:4]) if len(text) >= 4 and text[:4].isdigit() else None
+
+
+def is_open(ouverture, fermeture, annee: int) -> bool:
+    """Whether a structure is open on 31 December of `annee` (dates or bare years).
+
+    Opened on or before 31/12/Y, whether by date or by a bare year ≤ Y; closed on or before
+    31/12/Y (a date of year ≤ Y, or a bare year ≤ Y) means not counted."""
+    opened = _year_part(ouverture)
+    closed = _year_part(fermeture)
+    if opened is not None and opened > annee:
+        return False
+    return not (closed is not None and closed <= annee)
+
+
+def structures_of_year(data: CtgData, annee: int) -> pd.DataFrame:
+    """The Équipements rows describing year `annee`, for the structures open on 31/12.
+
+    Per structure (same `Nom`): the row whose `Année` is `annee`, else the latest earlier one,
+    else the row without `Année`; a structure whose rows all describe later years is left
+    out."""
+    table = data.table("equipements")
+    if table.empty:
+        return table.copy()
+    keep = []
+    # Same structure = same name up to case and spacing (not schemas.normalise, which drops a
+    # trailing bracket: « Crèche (site 2) » is another structure).
+    names = table["nom"].map(lambda n: " ".join(_text(n).casefold().split()))
+    for _, rows in table.groupby(names, sort=False):
+        years = rows["annee"]
+        dated = rows[years.notna() & (years <= annee)]
+        if len(dated):
+            chosen = dated.loc[dated["annee"].astype(int).idxmax()]
+        else:
+            undated = rows[years.isna()]
+            if undated.empty:
+                continue
+            chosen = undated.iloc[0]
+        if is_open(chosen["ouverture"], chosen["fermeture"], annee):
+            keep.append(chosen.name)
+    return table.loc[keep]
+
+
+def in_territory(commune, data: CtgData) -> bool:
+    """Whether a structure's `Commune` designates the territory itself (empty = yes)."""
+    text = _text(commune)
+    if not text:
+        return True
+    return text == _text(data.territoire.get("code_insee")) or \
+        normalise(text) == normalise(data.territoire.get("nom"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Coverage rate
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Coverage:
+    """The coverage rate of one year, its components and how it was computed."""
+
+    annee: int
+    annee_population: int | None
+    enfants_moins_3_ans: float | None
+    places: dict  # eaje_psu, eaje_hors_psu, am, gad, prescolarisation, total, hors_territoire
+    taux: dict    # global, eaje, individuel, prescolarisation (None when not computable)
+    cible: float | None
+    places_manquantes: int | None
+    am_par_etp_rpe: float | None
+    demandes_pour_100: float | None
+    alertes: list[str] = field(default_factory=list)
+    complet: bool = True
+    detail: list[tuple[str, float | None]] = field(default_factory=list)
+
+
+def rates_from_components(psu, hors_psu, prescolarisation, am, gad) -> dict:
+    """The Cnaf sub-rates and global rate from the five component rates (places per 100).
+
+    eaje = psu + hors_psu; individuel = am + gad; prescolarisation; global = all five.
+    A missing (None) component is left out of its sums; a sum of only missing parts is None."""
+    def total(*parts):
+        present = [p for p in parts if p is not None]
+        return sum(present) if present else None
+    return {
+        "global": total(psu, hors_psu, prescolarisation, am, gad),
+        "eaje": total(psu, hors_psu),
+        "individuel": total(am, gad),
+        "prescolarisation": prescolarisation,
+    }
+
+
+def places_missing(cible, enfants, places) -> int:
+    """Places to create so that `places` reach `cible` places per 100 of `enfants`:
+    max(0, ceil(cible × enfants / 100 − places))."""
+    needed = float(cible) * float(enfants) / 100 - float(places)
+    # Round first so that 60 × 500 / 100 − 300 (= 1e-13 in floats) does not become one place.
+    return max(0, math.ceil(round(needed, 9)))
+
+
+def _row_of_year(table: pd.DataFrame, annee: int) -> pd.Series | None:
+    rows = table[table["annee"] == annee]
+    return None if rows.empty else rows.iloc[0]
+
+
+def _population_value(data: CtgData, column: str, annee: int) -> tuple[float | None, int | None]:
+    """`column` of the Population row of `annee`, else of the latest earlier year holding it."""
+    table = data.table("population")
+    rows = table[table["annee"].notna() & (table["annee"] <= annee) & table[column].notna()]
+    if rows.empty:
+        return None, None
+    row = rows.loc[rows["annee"].astype(int).idxmax()]
+    return float(row[column]), int(row["annee"])
+
+
+def coverage(data: CtgData, annee: int, cible=None) -> Coverage:
+    """The coverage rate of `annee` with its components, alerts and line-by-line detail."""
+    return _finish(**_collect(data, annee), cible=cible)
+
+
+def _collect(data: CtgData, annee: int) -> dict:
+    """The inputs of the coverage rate of `annee`: children, places per component, ratios,
+    alerts, completeness and the per-structure detail lines."""
+    alertes: list[str] = []
+    detail: list[tuple[str, float | None]] = []
+    complet = True
+
+    enfants, annee_pop = _population_value(data, "enfants_0_2", annee)
+    if enfants is None:
+        complet = False
+        alertes.append(f"Nombre d'enfants de moins de 3 ans absent pour {annee} et les années "
+                       "antérieures : le taux de couverture ne peut pas être calculé.")
+    elif annee_pop != annee:
+        alertes.append(f"Enfants de moins de 3 ans : chiffre de {annee_pop} utilisé pour {annee} "
+                       "(dernière année disponible).")
+    if enfants == 0:
+        alertes.append("Aucun enfant de moins de 3 ans : le taux n'est pas calculable.")
+
+    # --- EAJE, MAM, offer outside the territory, from Équipements --------------------------
+    places = {k: None for k in COMPONENTS}
+    structures = structures_of_year(data, annee)
+    eaje_psu = eaje_hors = hors_territoire = 0.0
+    lines_eaje: list[tuple[str, float | None]] = []
+    lines_outside: list[tuple[str, float | None]] = []
+    lines_mam: list[tuple[str, float | None]] = []
+    for _, s in structures.iterrows():
+        kind, nom, p = s["type"], _text(s["nom"]), _num(s["places"])
+        inside = in_territory(s["commune"], data)
+        if kind not in EAJE_TYPES + ("MAM", "Berceaux réservés"):
+            continue
+        if p is None:
+            complet = False
+            alertes.append(f"Places non renseignées pour « {nom} » ({kind}) en {annee} : "
+                           "structure non comptée.")
+            continue
+        if kind == "Berceaux réservés" or (not inside and kind in EAJE_TYPES):
+            hors_territoire += p
+            where = f", {_text(s['commune'])}" if _text(s["commune"]) else ""
+            lines_outside.append((f"{nom} ({kind}{where}) : hors territoire, non compté", p))
+        elif kind == "MAM":
+            lines_mam.append((f"{nom} (MAM) : déjà comptée avec les assistantes maternelles", p))
+        elif s["financement"] == "PAJE":
+            eaje_hors += p
+            lines_eaje.append((f"{nom} ({kind}, PAJE) : EAJE hors PSU", p))
+        else:
+            if kind == "Micro-crèche" and not _text(s["financement"]):
+                alertes.append(f"Financement non renseigné pour « {nom} » : micro-crèche comptée "
+                               "en PSU.")
+            eaje_psu += p
+            lines_eaje.append((f"{nom} ({kind}) : EAJE PSU", p))
+    places["eaje_psu"], places["eaje_hors_psu"] = eaje_psu, eaje_hors
+    if structures.empty or not lines_eaje:
+        alertes.append(f"Aucun EAJE ouvert au 31 décembre {annee} dans la feuille Équipements : "
+                       "places d'accueil collectif comptées à 0.")
+
+    # --- Assistantes maternelles ----------------------------------------------------------
+    am_row = _row_of_year(data.table("assistantes_maternelles"), annee)
+    am_note = None
+    if am_row is None:
+        complet = False
+        alertes.append(f"Assistantes maternelles : pas de ligne pour {annee}, composante absente "
+                       "du taux.")
+    elif _num(am_row["places_moins_3_ans"]) is not None:
+        places["am"] = _num(am_row["places_moins_3_ans"])
+        am_note = "places pour moins de 3 ans"
+    elif _num(am_row["places_agreees"]) is not None:
+        places["am"] = _num(am_row["places_agreees"])
+        am_note = "approximation : toutes les places agréées"
+        alertes.append(f"Assistantes maternelles {annee} : « Places pour moins de 3 ans » non "
+                       "renseigné, toutes les places agréées sont comptées (approximation qui "
+                       "surestime la composante).")
+    else:
+        complet = False
+        alertes.append(f"Assistantes maternelles {annee} : aucune place renseignée, composante "
+                       "absente du taux.")
+
+    # --- Garde à domicile, préscolarisation, RPE, waiting list ----------------------------
+    acc = _row_of_year(data.table("accueil_petite_enfance"), annee)
+    demandes = None
+    if acc is None:
+        complet = False
+        alertes.append(f"Accueil petite enfance : pas de ligne pour {annee}, garde à domicile et "
+                       "préscolarisation absentes du taux.")
+    else:
+        for key, column, label in (("gad", "enfants_gardes_domicile", "garde à domicile"),
+                                   ("prescolarisation", "enfants_scolarises_2_ans",
+                                    "préscolarisation")):
+            places[key] = _num(acc[column])
+            if places[key] is None:
+                complet = False
+                alertes.append(f"Accueil petite enfance {annee} : {label} non renseignée, "
+                               "composante absente du taux.")
+        demandes = _num(acc["demandes_en_attente"])
+
+    am_par_etp = None
+    if acc is not None and am_row is not None:
+        etp = _num(acc["etp_animateur_rpe"])
+        actives = _num(am_row["am_en_activite"])
+        if etp:
+            if actives is not None:
+                am_par_etp = actives / etp
+            elif _num(am_row["am_agreees"]) is not None:
+                am_par_etp = _num(am_row["am_agreees"]) / etp
+                alertes.append(f"AM par ETP d'animateur RPE {annee} : calculé sur les AM agréées "
+                               "(AM en activité non renseignées).")
+
+    for label, value in lines_eaje:
+        detail.append((label, value))
+    for label, value in lines_mam:
+        detail.append((label, value))
+    if am_note:
+        detail.append((f"Assistantes maternelles ({am_note})", places["am"]))
+    for label, value in lines_outside:
+        detail.append((label, value))
+    places["hors_territoire"] = hors_territoire
+    return dict(annee=annee, annee_pop=annee_pop, enfants=enfants, places=places,
+                am_par_etp=am_par_etp, demandes=demandes, alertes=alertes, complet=complet,
+                detail=detail)
+
+
+def _finish(*, annee, annee_pop, enfants, places, cible, am_par_etp, demandes, alertes, complet,
+            detail) -> Coverage:
+    """Totals, rates, places missing and the closing detail lines from the components."""
+    present = [places[k] for k in COMPONENTS if places[k] is not None]
+    places = dict(places)
+    places["total"] = sum(present) if present else None
+    per_100 = {k: (100 * places[k] / enfants if places[k] is not None and enfants else None)
+               for k in COMPONENTS}
+    taux = rates_from_components(per_100["eaje_psu"], per_100["eaje_hors_psu"],
+                                 per_100["prescolarisation"], per_100["am"], per_100["gad"])
+    if not enfants:
+        taux = {k: None for k in taux}
+    demandes_pour_100 = 100 * demandes / enfants if demandes is not None and enfants else None
+    manquantes = None
+    if cible is not None and enfants and places["total"] is not None:
+        manquantes = places_missing(cible, enfants, places["total"])
+
+    lines = [(f"Enfants de moins de 3 ans ({annee_pop})" if annee_pop else
+              "Enfants de moins de 3 ans", enfants)] + list(detail)
+    for k in COMPONENTS:
+        lines.append((COMPONENT_LABELS[k], places[k]))
+    lines.append(("Total des places comptées dans le taux", places["total"]))
+    if taux["global"] is not None:
+        lines.append((f"Taux de couverture global = 100 × {_fr(places['total'])} / "
+                      f"{_fr(enfants)}", taux["global"]))
+        lines.append(("Taux EAJE (PSU + hors PSU)", taux["eaje"]))
+        lines.append(("Taux individuel (AM + garde à domicile)", taux["individuel"]))
+        lines.append(("Taux de préscolarisation", taux["prescolarisation"]))
+    lines.append(("Offre mobilisable hors territoire (non comptée)", places["hors_territoire"]))
+    if manquantes is not None:
+        lines.append((f"Places manquantes pour atteindre {_fr(float(cible), 1)} places pour 100 "
+                      "enfants", manquantes))
+    return Coverage(annee=annee, annee_population=annee_pop, enfants_moins_3_ans=enfants,
+                    places=places, taux=taux, cible=None if cible is None else float(cible),
+                    places_manquantes=manquantes, am_par_etp_rpe=am_par_etp,
+                    demandes_pour_100=demandes_pour_100, alertes=alertes, complet=complet,
+                    detail=lines)
+
+
+def coverage_series(data: CtgData, cible=None) -> pd.DataFrame:
+    """One row per year of the data: the flattened Coverage (places_*, taux_*, alertes joined
+    by « ; »)."""
+    rows = []
+    for year in data.years():
+        c = coverage(data, year, cible)
+        row = {"annee": c.annee, "annee_population": c.annee_population,
+               "enfants_moins_3_ans": c.enfants_moins_3_ans}
+        row.update({f"places_{k}": v for k, v in c.places.items()})
+        row.update({f"taux_{k}": v for k, v in c.taux.items()})
+        row.update(cible=c.cible, places_manquantes=c.places_manquantes,
+                   am_par_etp_rpe=c.am_par_etp_rpe, demandes_pour_100=c.demandes_pour_100,
+                   complet=c.complet, alertes=" ; ".join(c.alertes))
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    for col in frame.columns:
+        if col.startswith(("places_", "taux_")) or col in ("enfants_moins_3_ans", "cible",
+                                                           "am_par_etp_rpe",
+                                                           "demandes_pour_100"):
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+    return frame
+
+
+def scenario(data: CtgData, annee: int, *, delta_places: dict[str, int],
+             enfants_moins_3_ans=None, cible=None) -> Coverage:
+    """The coverage of `annee` if `delta_places` places were added per component (keys of
+    COMPONENTS; negative = closures, never below 0) and, optionally, with another number of
+    children under 3. The alerts say what the scenario changed."""
+    unknown = set(delta_places) - set(COMPONENTS)
+    if unknown:
+        raise ValueError(f"Composante inconnue : {', '.join(sorted(unknown))}")
+    inputs = _collect(data, annee)
+    places = dict(inputs["places"])
+    alertes, detail = list(inputs["alertes"]), list(inputs["detail"])
+    for key, delta in delta_places.items():
+        if not delta:
+            continue
+        places[key] = max(0.0, (places[key] or 0.0) + delta)
+        text = f"Scénario : {'+' if delta > 0 else ''}{_fr(float(delta))} ({COMPONENT_LABELS[key]})"
+        alertes.append(text + ".")
+        detail.append((text, float(delta)))
+    if enfants_moins_3_ans is not None:
+        inputs["enfants"] = float(enfants_moins_3_ans)
+        alertes.append(f"Scénario : {_fr(inputs['enfants'])} enfants de moins de 3 ans.")
+    inputs.update(places=places, alertes=alertes, detail=detail)
+    return _finish(**inputs, cible=cible)
+
+
+# ---------------------------------------------------------------------------------------------
+# Enfance-jeunesse
+# ---------------------------------------------------------------------------------------------
+
+AGE_BANDS = (("enfants_3_5", 3, 5), ("enfants_6_10", 6, 10), ("jeunes_11_17", 11, 17))
+
+
+def band_weights(age_min, age_max) -> tuple[dict[str, float], list[str]]:
+    """The share of each INSEE band (3-5, 6-10, 11-17) an age range covers, with notes.
+
+    Ages are whole years, inclusive: 3-14 covers 3-5 and 6-10 fully and 4 of the 7 years of
+    11-17 (weight 4/7: children assumed evenly spread over the band's years)."""
+    notes = []
+    lo, hi = _num(age_min), _num(age_max)
+    if lo is None or hi is None:
+        notes.append("tranche d'âge non renseignée : 3-17 ans retenus")
+        lo, hi = lo if lo is not None else 3.0, hi if hi is not None else 17.0
+    weights = {}
+    for column, b0, b1 in AGE_BANDS:
+        overlap = min(hi + 1, b1 + 1) - max(lo, b0)
+        if overlap <= 0:
+            continue
+        share = min(1.0, overlap / (b1 - b0 + 1))
+        weights[column] = share
+        if share < 1:
+            first, last = max(lo, b0), min(hi, b1)
+            covered = f"{_fr(first)} ans" if first == last else f"{_fr(first)}-{_fr(last)} ans"
+            notes.append(f"{covered} estimés à {_fr(100 * share)} % des {b0}-{b1} ans")
+    return weights, notes
+
+
+_BAND_LABELS = {"enfants_3_5": "3-5", "enfants_6_10": "6-10", "jeunes_11_17": "11-17"}
+
+
+def alsh_coverage(data: CtgData, annee: int) -> pd.DataFrame:
+    """ALSH places per 100 children of the matching age bands, by period, for `annee`
+    (local indicator), with attendance and fill rate.
+
+    Columns: periode, tranche, structures, places, enfants, annee_population, couverture,
+    jours_ouverture, enfants_accueillis, heures_realisees, heures_offertes, taux_remplissage,
+    mesure_remplissage, approximations. Fill rate = heures réalisées / (places × jours ×
+    ALSH_HOURS_PER_DAY) × 100 over the rows giving hours, else enfants accueillis / places
+    × 100 (labelled as such in `mesure_remplissage`)."""
+    table = data.table("alsh")
+    rows = table[table["annee"] == annee]
+    out = []
+    for periode in PERIODES_ALSH:
+        part = rows[rows["periode"] == periode]
+        if part.empty:
+            continue
+        weights: dict[str, float] = {}
+        notes: list[str] = []
+        for _, r in part.iterrows():
+            w, n = band_weights(r["age_min"], r["age_max"])
+            for column, share in w.items():
+                weights[column] = max(weights.get(column, 0.0), share)
+            notes.extend(f"{_text(r['nom'])} : {note}" for note in n)
+        enfants, annee_pop, missing = 0.0, None, []
+        for column, share in weights.items():
+            value, year = _population_value(data, column, annee)
+            if value is None:
+                missing.append(_BAND_LABELS[column])
+                continue
+            enfants += share * value
+            annee_pop = year if annee_pop is None else min(annee_pop, year)
+        if missing:
+            notes.append("effectifs absents pour les " + ", ".join(missing) + " ans")
+        if annee_pop is not None and annee_pop != annee:
+            notes.append(f"population de {annee_pop}")
+        places = float(part["places"].sum(min_count=1)) if part["places"].notna().any() else None
+        tranche = " + ".join(_BAND_LABELS[c] for c, _, _ in AGE_BANDS if c in weights) + " ans"
+        couverture = 100 * places / enfants if places is not None and enfants and not missing \
+            else None
+        with_hours = part[part["heures_realisees"].notna() & part["places"].notna()
+                          & part["jours_ouverture"].notna()]
+        heures_offertes = float((with_hours["places"] * with_hours["jours_ouverture"]).sum()
+                                * ALSH_HOURS_PER_DAY) if len(with_hours) else None
+        heures = float(with_hours["heures_realisees"].sum()) if len(with_hours) else None
+        accueillis = _num(part["enfants_accueillis"].sum(min_count=1))
+        if heures_offertes:
+            remplissage = 100 * heures / heures_offertes
+            mesure = (f"heures réalisées / heures offertes ({_fr(ALSH_HOURS_PER_DAY)} h par jour "
+                      "et par place)")
+        elif accueillis is not None and places:
+            with_children = part[part["enfants_accueillis"].notna()]
+            remplissage = 100 * accueillis / float(with_children["places"].sum())
+            mesure = "enfants accueillis pour 100 places (heures non renseignées)"
+        else:
+            remplissage, mesure = None, None
+        out.append(dict(
+            periode=periode, tranche=tranche,
+            structures=", ".join(dict.fromkeys(_text(n) for n in part["nom"])),
+            places=places, enfants=enfants if enfants and not missing else None,
+            annee_population=annee_pop, couverture=couverture,
+            jours_ouverture=_num(part["jours_ouverture"].max()), enfants_accueillis=accueillis,
+            heures_realisees=heures, heures_offertes=heures_offertes,
+            taux_remplissage=remplissage, mesure_remplissage=mesure,
+            approximations=" ; ".join(dict.fromkeys(notes)) or None))
+    columns = ["periode", "tranche", "structures", "places", "enfants", "annee_population",
+               "couverture", "jours_ouverture", "enfants_accueillis", "heures_realisees",
+               "heures_offertes", "taux_remplissage", "mesure_remplissage", "approximations"]
+    frame = pd.DataFrame(out, columns=columns)
+    for col in ("places", "enfants", "couverture", "jours_ouverture", "enfants_accueillis",
+                "heures_realisees", "heures_offertes", "taux_remplissage"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+    frame["annee_population"] = frame["annee_population"].astype("Int64")
+    return frame
+
+
+# ---------------------------------------------------------------------------------------------
+# Portrait
+# ---------------------------------------------------------------------------------------------
+
+# (code, numerator column, denominator column, factor); a None denominator = the value itself.
+_PORTRAIT = (
+    ("population", "population", None, 1), ("naissances", "naissances", None, 1),
+    ("taux_natalite", "naissances", "population", 1000),
+    ("enfants_0_2", "enfants_0_2", None, 1), ("enfants_3_5", "enfants_3_5", None, 1),
+    ("enfants_6_10", "enfants_6_10", None, 1), ("jeunes_11_17", "jeunes_11_17", None, 1),
+    ("part_0_2", "enfants_0_2", "population", 100), ("part_3_5", "enfants_3_5", "population", 100),
+    ("part_6_10", "enfants_6_10", "population", 100),
+    ("part_11_17", "jeunes_11_17", "population", 100),
+    ("menages", "menages", None, 1), ("familles_avec_enfants", "familles_avec_enfants", None, 1),
+    ("familles_monoparentales", "familles_monoparentales", None, 1),
+    ("familles_nombreuses", "familles_nombreuses", None, 1),
+    ("part_familles_monoparentales", "familles_monoparentales", "familles_avec_enfants", 100),
+    ("part_familles_nombreuses", "familles_nombreuses", "familles_avec_enfants", 100),
+    ("taux_activite_femmes", "taux_activite_femmes", None, 1),
+    ("taux_chomage", "taux_chomage", None, 1),
+    ("revenu_median", "revenu_median", None, 1), ("taux_pauvrete", "taux_pauvrete", None, 1),
+    ("allocataires", "allocataires", None, 1),
+    ("part_allocataires", "allocataires", "menages", 100),
+)
+
+
+def portrait(data: CtgData) -> pd.DataFrame:
+    """Every portrait indicator the Population sheet allows, long format: indicateur, libelle,
+    annee, valeur, unite (only computable values)."""
+    from ctg_data.definitions import get
+
+    rows = []
+    table = data.table("population").sort_values("annee")
+    for code, num, den, factor in _PORTRAIT:
+        definition = get(code)
+        for _, r in table.iterrows():
+            if pd.isna(r["annee"]):
+                continue
+            value = _num(r[num])
+            if value is None:
+                continue
+            if den is not None:
+                base = _num(r[den])
+                if not base:
+                    continue
+                value = factor * value / base
+            rows.append(dict(indicateur=code, libelle=definition.libelle, annee=int(r["annee"]),
+                             valeur=value, unite=definition.unite))
+    frame = pd.DataFrame(rows, columns=["indicateur", "libelle", "annee", "valeur", "unite"])
+    frame["annee"] = frame["annee"].astype("int64")
+    frame["valeur"] = frame["valeur"].astype("float64")
+    return frame
+
+
+# ---------------------------------------------------------------------------------------------
+# Plan d'action
+# ---------------------------------------------------------------------------------------------
+
+def achievement(latest, reference, target, sens=None) -> float | None:
+    """Achievement in % of one indicator: (latest − reference) / (target − reference) × 100.
+
+    Without a reference: latest / target (target / latest for a « Baisse » indicator). When the
+    target equals the reference (keep a level), 100 when the latest value is on the good side
+    of it. None when latest or target is missing."""
+    latest, reference, target = _num(latest), _num(reference), _num(target)
+    baisse = (sens or "Hausse") == "Baisse"
+    if latest is None or target is None:
+        return None
+    if reference is not None and target != reference:
+        return 100 * (latest - reference) / (target - reference)
+    reached = latest <= target if baisse else latest >= target
+    if reached:
+        return 100.0
+    if baisse:
+        return 100 * target / latest if latest else 100.0
+    return 100 * latest / target if target else 100.0
+
+
+def band(pct: float | None, marge: float) -> str:
+    """atteint ≥ 100 %, en bonne voie ≥ marge, en retard below, non renseigné without value."""
+    if pct is None:
+        return "non renseigné"
+    if pct >= 100 - 1e-9:
+        return "atteint"
+    return "en bonne voie" if pct >= marge else "en retard"
+
+
+# Indicators without any number are followed through their Statut alone. An abandoned action
+# did not deliver its result: it is shown as « en retard » so that the comité sees it.
+STATUT_BANDS = {"Réalisée": "atteint", "Abandonnée": "en retard"}
+
+PLAN_STATUS_COLUMNS = [
+    "row", "axe", "numero_action", "action", "indicateur", "unite", "sens", "valeur_reference",
+    "annee_reference", "cible", "annee_cible", "derniere_valeur", "annee_derniere_valeur",
+    "atteinte_pct", "niveau", "statut", "resultats_attendus", "resultats_obtenus", "analyse",
+    "referent", "suivi"]
+
+
+def plan_status(data: CtgData, annee=None, marge=None) -> pd.DataFrame:
+    """One row per plan indicator: latest value (up to `annee` when given), achievement and
+    band. `suivi` says how the band was obtained: « valeur » or « statut »."""
+    marge = float(settings.get("marge_en_bonne_voie") if marge is None else marge)
+    plan = data.table("plan_action")
+    years = [y for y in plan_years(plan) if annee is None or y <= int(annee)]
+    out = []
+    for index, r in plan.reset_index(drop=True).iterrows():
+        latest = latest_year = None
+        for y in reversed(years):
+            value = _num(r[str(y)])
+            if value is not None:
+                latest, latest_year = value, y
+                break
+        has_numbers = latest is not None or _num(r["cible"]) is not None or \
+            _num(r["valeur_reference"]) is not None or \
+            any(_num(r[str(y)]) is not None for y in plan_years(plan))
+        sens = r["sens"] if _text(r["sens"]) else "Hausse"
+        if has_numbers:
+            pct = achievement(latest, r["valeur_reference"], r["cible"], sens)
+            niveau, suivi = band(pct, marge), "valeur"
+        else:
+            pct = None
+            niveau, suivi = STATUT_BANDS.get(r["statut"], "non renseigné"), "statut"
+        out.append(dict(
+            row=index, axe=r["axe"], numero_action=r["numero_action"], action=r["action"],
+            indicateur=r["indicateur"], unite=r["unite"], sens=sens,
+            valeur_reference=_num(r["valeur_reference"]), annee_reference=r["annee_reference"],
+            cible=_num(r["cible"]), annee_cible=r["annee_cible"], derniere_valeur=latest,
+            annee_derniere_valeur=latest_year, atteinte_pct=pct, niveau=niveau,
+            statut=r["statut"], resultats_attendus=r["resultats_attendus"],
+            resultats_obtenus=r["resultats_obtenus"], analyse=r["analyse"],
+            referent=r["referent"], suivi=suivi))
+    frame = pd.DataFrame(out, columns=PLAN_STATUS_COLUMNS)
+    for col in ("valeur_reference", "cible", "derniere_valeur", "atteinte_pct"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+    for col in ("annee_reference", "annee_cible", "annee_derniere_valeur"):
+        frame[col] = pd.array(frame[col], dtype="Int64")
+    frame["row"] = frame["row"].astype("int64")
+    return frame
+
+
+def axis_summary(status: pd.DataFrame) -> pd.DataFrame:
+    """Per axis (in plan order): indicators, count per band (columns named after NIVEAUX),
+    actions, actions réalisées and their share in %.
+
+    An action is réalisée when every one of its indicator rows that has a Statut says
+    « Réalisée » (and at least one does)."""
+    rows = []
+    for axe in dict.fromkeys(status["axe"]):
+        part = status[status["axe"] == axe]
+        row = {"axe": axe, "indicateurs": len(part)}
+        for niveau in NIVEAUX:
+            row[niveau] = int((part["niveau"] == niveau).sum())
+        keys = part["numero_action"].where(part["numero_action"].notna(), part["action"])
+        actions = done = 0
+        for _, action_rows in part.groupby(keys.map(_text), sort=False):
+            actions += 1
+            statuts = [s for s in action_rows["statut"] if _text(s)]
+            if statuts and all(s == "Réalisée" for s in statuts):
+                done += 1
+        row.update(actions=actions, actions_realisees=done,
+                   part_actions_realisees=100 * done / actions if actions else None)
+        rows.append(row)
+    columns = ["axe", "indicateurs", *NIVEAUX, "actions", "actions_realisees",
+               "part_actions_realisees"]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["part_actions_realisees"] = frame["part_actions_realisees"].astype("float64")
+    return frame
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON (CLI `indicators`)
+# ---------------------------------------------------------------------------------------------
+
+def _json_value(value):
+    """A JSON-safe scalar: None for NaN/NA, int/float/str otherwise."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+        if isinstance(value, float) and math.isnan(value):
+            return None
+    return value
+
+
+def indicators_json(data: CtgData, annee: int, cible=None) -> dict:
+    """The content of `python -m ctg_data indicators --format json`: unrounded numbers, None
+    for what cannot be computed."""
+    c = coverage(data, annee, cible)
+    status = plan_status(data, annee)
+    plan = [{"axe": _json_value(r["axe"]), "action": _json_value(r["action"]),
+             "indicateur": _json_value(r["indicateur"]),
+             "derniere_valeur": _json_value(r["derniere_valeur"]),
+             "atteinte_pct": _json_value(r["atteinte_pct"]), "niveau": r["niveau"]}
+            for _, r in status.iterrows()]
+    return {
+        "territoire": {"code": data.code, "nom": data.nom},
+        "annee": int(annee),
+        "enfants_moins_3_ans": _json_value(c.enfants_moins_3_ans),
+        "places": {k: _json_value(c.places.get(k)) for k in
+                   ("eaje_psu", "eaje_hors_psu", "am", "gad", "prescolarisation", "total",
+                    "hors_territoire")},
+        "taux_couverture": {k: _json_value(c.taux.get(k)) for k in
+                            ("global", "eaje", "individuel", "prescolarisation")},
+        "places_manquantes": c.places_manquantes,
+        "alertes": list(c.alertes),
+        "plan": plan,
+    }

@@ -1,0 +1,191 @@
+"""The bundled table of national reference values and the comparison tables built from it.
+
+`data/references_nationales.csv` holds national coverage rates by year (domain.md §3) in the
+long reference format (niveau, code, nom, annee, indicateur, valeur, source, edition) plus a
+`confirme` column. Values the domain reference marks as unconfirmed are either left out (2022:
+two sources disagree; métropole-only figures, another geography) or kept with
+`confirme=False` (2017: source not identified; 2023: read in public code, not checked against
+data.caf.fr). `national_references()` returns only confirmed rows unless asked otherwise, so
+that an unconfirmed value is never shown as a fact.
+
+A published rate and a locally computed one are never mixed: `comparison()` gives the
+territory's own rate in one row marked « calculé localement » and every published Cnaf rate in
+rows marked « publié par la Cnaf ».
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ctg_data.definitions import COVERAGE_CODES, PORTRAIT_CODES
+from ctg_data.model import CtgData
+from ctg_data.schemas import normalise
+
+# Bump when the bundled CSV changes (shown with the source of national values).
+REFERENCES_VERSION = "2025.1"
+REFERENCES_FILE = Path(__file__).resolve().parent / "data" / "references_nationales.csv"
+REFERENCE_COLUMNS = ("niveau", "code", "nom", "annee", "indicateur", "valeur", "source",
+                     "edition", "confirme")
+NIVEAUX_ORDER = ("commune", "epci", "departement", "region", "france")
+NIVEAU_LABELS = {"commune": "Commune", "epci": "EPCI", "departement": "Département",
+                 "region": "Région", "france": "France"}
+LOCAL = "calculé localement"
+PUBLISHED = "publié par la Cnaf"
+CLASSEUR = "saisi dans le classeur CTG"
+PUBLISHED_OTHER = "publié"
+# The territory's own coverage components, in the same codes as the reference rows.
+_RATE_KEYS = {"taux_couverture_global": "global", "taux_couverture_eaje": "eaje",
+              "taux_couverture_individuel": "individuel",
+              "taux_couverture_prescolarisation": "prescolarisation"}
+_PLACE_KEYS = {"taux_couverture_psu": "eaje_psu", "taux_couverture_hors_psu": "eaje_hors_psu",
+               "taux_couverture_am": "am", "taux_couverture_gad": "gad"}
+
+
+def national_references(include_unconfirmed: bool = False) -> pd.DataFrame:
+    """The bundled national values (long format + `confirme`), confirmed rows only unless
+    `include_unconfirmed`."""
+    frame = pd.read_csv(REFERENCES_FILE, dtype={"code": str, "niveau": str, "nom": str,
+                                                "indicateur": str, "source": str,
+                                                "edition": str})
+    frame["annee"] = frame["annee"].astype("int64")
+    frame["valeur"] = frame["valeur"].astype("float64")
+    frame["confirme"] = frame["confirme"].astype(str).str.lower().eq("true")
+    if not include_unconfirmed:
+        frame = frame[frame["confirme"]]
+    return frame[list(REFERENCE_COLUMNS)].reset_index(drop=True)
+
+
+def _confirmed(references: pd.DataFrame | None) -> pd.DataFrame:
+    """Reference rows that may be shown as facts (rows without `confirme` are imported
+    published files, hence confirmed)."""
+    if references is None or references.empty:
+        return pd.DataFrame(columns=list(REFERENCE_COLUMNS))
+    refs = references.copy()
+    if "confirme" in refs:
+        refs = refs[refs["confirme"].fillna(True).astype(bool)]
+    refs["niveau"] = refs["niveau"].astype(str).str.lower()
+    refs["code"] = refs["code"].astype(str).str.strip()
+    return refs
+
+
+def _relevant(refs: pd.DataFrame, data: CtgData) -> pd.DataFrame:
+    """The reference rows that describe this territory's levels: itself (published), its
+    EPCI (by SIREN or name), its département, any région given, France."""
+    t = data.territoire
+    own = str(t.get("code_insee") or "").strip()
+    epci = str(t.get("epci") or "").strip()
+    dep = str(t.get("departement") or "").strip().lstrip("0")
+    own_level = "epci" if t.get("type") == "EPCI" else "commune"
+
+    def keep(row) -> bool:
+        niveau, code = row["niveau"], row["code"]
+        if niveau == own_level and code == own:
+            return True
+        if niveau == "epci" and own_level == "commune":
+            return bool(epci) and (code == epci or normalise(row.get("nom")) == normalise(epci))
+        if niveau == "departement":
+            return bool(dep) and code.lstrip("0") == dep
+        return niveau in ("region", "france")
+
+    if refs.empty:
+        return refs
+    return refs[refs.apply(keep, axis=1)]
+
+
+def _order(frame: pd.DataFrame) -> pd.DataFrame:
+    rank = {n: i for i, n in enumerate(NIVEAUX_ORDER)}
+    frame = frame.assign(_local=(frame["nature"] != LOCAL) & (frame["nature"] != CLASSEUR),
+                         _rank=frame["niveau"].map(rank).fillna(len(rank)))
+    return frame.sort_values(["_local", "_rank", "code"], kind="stable") \
+        .drop(columns=["_local", "_rank"]).reset_index(drop=True)
+
+
+def _pivot(rows: pd.DataFrame, codes, nature: str) -> list[dict]:
+    """One dict per (niveau, code) of long reference rows: indicator values side by side."""
+    out = []
+    for (niveau, code), part in rows.groupby(["niveau", "code"], sort=False):
+        nom = next((str(n) for n in part.get("nom", []) if isinstance(n, str) and n), code)
+        record = {"niveau": niveau, "code": code,
+                  "libelle": f"{nom} ({nature})", "nature": nature,
+                  "source": " ; ".join(dict.fromkeys(str(s) for s in part["source"].dropna())),
+                  "edition": " ; ".join(dict.fromkeys(str(s) for s in
+                                                      part.get("edition", pd.Series()).dropna()))}
+        for indicator in codes:
+            values = part.loc[part["indicateur"] == indicator, "valeur"]
+            record[indicator] = float(values.iloc[-1]) if len(values) else None
+        out.append(record)
+    return out
+
+
+def comparison(data: CtgData, annee: int, references: pd.DataFrame | None) -> pd.DataFrame:
+    """The coverage rates of `annee`: the territory's own computed rate (one row, « calculé
+    localement ») and the published Cnaf rates of the same year for the territory, its EPCI,
+    its département, région and France (« publié par la Cnaf »), never mixed.
+
+    Columns: niveau, code, libelle, annee, nature, source, edition, complet, then one column
+    per coverage code (taux_couverture_global, _eaje, _individuel, _prescolarisation, _psu,
+    _hors_psu, _am, _gad). Values are unrounded; None where not available."""
+    from ctg_data.indicators import coverage
+
+    c = coverage(data, annee)
+    local = {"niveau": "epci" if data.territoire.get("type") == "EPCI" else "commune",
+             "code": data.code, "libelle": f"{data.nom} ({LOCAL})", "nature": LOCAL,
+             "source": "Classeur CTG, calcul de l'application", "edition": "",
+             "complet": c.complet}
+    for code, key in _RATE_KEYS.items():
+        local[code] = c.taux.get(key)
+    for code, key in _PLACE_KEYS.items():
+        places = c.places.get(key)
+        enfants = c.enfants_moins_3_ans
+        local[code] = 100 * places / enfants if places is not None and enfants else None
+    refs = _confirmed(references)
+    refs = refs[(refs["annee"].astype(int) == int(annee))
+                & refs["indicateur"].isin(COVERAGE_CODES)] if len(refs) else refs
+    published = _pivot(_relevant(refs, data), COVERAGE_CODES, PUBLISHED) if len(refs) else []
+    for record in published:
+        record["complet"] = None
+    frame = pd.DataFrame([local, *published])
+    frame["annee"] = int(annee)
+    columns = ["niveau", "code", "libelle", "annee", "nature", "source", "edition", "complet",
+               *COVERAGE_CODES]
+    frame = _order(frame[columns])
+    for code in COVERAGE_CODES:
+        frame[code] = pd.to_numeric(frame[code], errors="coerce").astype("float64")
+    return frame
+
+
+def portrait_comparison(data: CtgData, annee: int,
+                        references: pd.DataFrame | None) -> pd.DataFrame:
+    """Portrait indicators of `annee`: the territory's values (from its workbook, « saisi dans
+    le classeur CTG », or computed from it) beside the published values of its EPCI,
+    département, région and France for the same year (« publié »).
+
+    Columns: niveau, code, libelle, annee, nature, source, edition, then one column per portrait
+    code present in either side."""
+    from ctg_data.indicators import portrait
+
+    own = portrait(data)
+    own = own[own["annee"] == int(annee)]
+    local = {"niveau": "epci" if data.territoire.get("type") == "EPCI" else "commune",
+             "code": data.code, "libelle": f"{data.nom} ({CLASSEUR})", "nature": CLASSEUR,
+             "source": "Classeur CTG (feuille Population)", "edition": ""}
+    for _, r in own.iterrows():
+        local[r["indicateur"]] = float(r["valeur"])
+    refs = _confirmed(references)
+    refs = refs[(refs["annee"].astype(int) == int(annee))
+                & refs["indicateur"].isin(PORTRAIT_CODES)] if len(refs) else refs
+    published = _pivot(_relevant(refs, data), PORTRAIT_CODES, PUBLISHED_OTHER) \
+        if len(refs) else []
+    codes = [c for c in PORTRAIT_CODES
+             if c in local or any(r.get(c) is not None for r in published)]
+    frame = pd.DataFrame([local, *published])
+    frame["annee"] = int(annee)
+    for code in codes:
+        if code not in frame:
+            frame[code] = None
+        frame[code] = pd.to_numeric(frame[code], errors="coerce").astype("float64")
+    columns = ["niveau", "code", "libelle", "annee", "nature", "source", "edition", *codes]
+    return _order(frame[columns])
+
