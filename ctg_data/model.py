@@ -23,26 +23,29 @@ def conform(sheet_key: str, frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` with every declared column present, in declared order, with canonical dtypes;
     extra columns (unknown headers, Plan d'action year columns) follow, kept as they are."""
     sheet = SHEETS_BY_KEY[sheet_key]
-    out = pd.DataFrame(index=range(len(frame)))
     frame = frame.reset_index(drop=True)
+    n = len(frame)
+    # Columns are gathered in a dict and assembled once: inserting them one by one into a
+    # DataFrame is quadratic and dominated validation time.
+    columns: dict[str, pd.Series] = {}
     for col in sheet.columns:
         dtype = _DTYPES.get(col.type, "object")
         if col.key in frame:
             values = frame[col.key]
             if dtype == "object":
                 values = values.astype(object).where(values.notna(), None)
-            out[col.key] = values.astype(dtype)
+            columns[col.key] = values.astype(dtype)
         else:
-            out[col.key] = pd.Series([None] * len(frame), dtype=dtype)
-    extras = [c for c in frame.columns if c not in out.columns]
+            columns[col.key] = pd.Series([None] * n, dtype=dtype)
+    extras = [c for c in frame.columns if c not in columns]
     # Year columns of the plan first, in year order, then other extras as found.
     years = sorted((c for c in extras if year_of_header(c)), key=str)
     for c in years:
-        out[str(c)] = pd.to_numeric(frame[c], errors="coerce").astype("float64")
+        columns[str(c)] = pd.to_numeric(frame[c], errors="coerce").astype("float64")
     for c in extras:
         if c not in years:
-            out[c] = frame[c].astype(object).where(frame[c].notna(), None)
-    return out
+            columns[c] = frame[c].astype(object).where(frame[c].notna(), None)
+    return pd.DataFrame(columns, index=range(n))
 
 
 def plan_years(plan: pd.DataFrame) -> list[int]:

@@ -1,0 +1,258 @@
+"""The catalogue of every problem the app reports about a file, and how a problem reads in French.
+
+Each entry of `CATALOGUE` is a typed error (code, title, French template with placeholders,
+severity), in the spirit of frictionless' error classes: validation builds `Problem`s from it
+with `problem(code, …)`, so every message of a kind reads the same way. A file that cannot be
+read at all raises `UnreadableFile` instead (the CLI turns it into exit code 2).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+ERREUR = "erreur"
+AVERTISSEMENT = "avertissement"
+
+
+@dataclass(frozen=True)
+class ErrorType:
+    """One kind of problem: machine code, short French title, message template, severity."""
+
+    code: str
+    title: str
+    template: str
+    severity: str  # ERREUR | AVERTISSEMENT
+
+
+def _types(*entries: tuple[str, str, str, str]) -> dict[str, ErrorType]:
+    return {code: ErrorType(code, title, template, severity)
+            for code, title, template, severity in entries}
+
+
+CATALOGUE: dict[str, ErrorType] = _types(
+    # --- The file cannot be read (UnreadableFile) ---------------------------------------------
+    ("fichier_vide", "Fichier vide", "Le fichier « {file} » est vide.", ERREUR),
+    ("format_inconnu", "Pas un classeur",
+     "Ce fichier n'est pas un classeur (.xlsx, .xlsm, .xls, .ods) ni un fichier .csv : "
+     "« {file} » ne peut pas être lu.", ERREUR),
+    ("fichier_trop_gros", "Fichier trop volumineux",
+     "Le fichier « {file} » fait {size} Mo : la taille maximale est de {limit} Mo.", ERREUR),
+    ("decompression_trop_grande", "Classeur trop volumineux une fois décompressé",
+     "Le classeur « {file} » occupe {size} Mo une fois décompressé : la limite est de {limit} Mo "
+     "(fichier refusé par sécurité).", ERREUR),
+    ("trop_d_elements", "Archive suspecte",
+     "Le classeur « {file} » contient {count} éléments compressés, bien plus qu'un classeur : "
+     "fichier refusé par sécurité.", ERREUR),
+    ("compression_suspecte", "Compression suspecte",
+     "Le classeur « {file} » est compressé de façon anormale (un élément grossit {ratio} fois à "
+     "la décompression) : fichier refusé par sécurité.", ERREUR),
+    ("fichier_corrompu", "Fichier endommagé",
+     "Le fichier « {file} » est endommagé ou n'est pas un classeur valide : il ne peut pas être "
+     "ouvert ({detail}).", ERREUR),
+    ("mot_de_passe", "Classeur protégé",
+     "Le classeur « {file} » est protégé par un mot de passe : enregistrez-le sans mot de passe "
+     "puis importez-le à nouveau.", ERREUR),
+    ("trop_de_lignes", "Feuille trop grande",
+     "La feuille « {sheet} » compte {count} lignes : le maximum est de {limit}.", ERREUR),
+    ("trop_de_colonnes", "Feuille trop large",
+     "La feuille « {sheet} » compte {count} colonnes : le maximum est de {limit}.", ERREUR),
+    ("lecture_trop_longue", "Lecture trop longue",
+     "La lecture du fichier « {file} » a dépassé {limit} secondes : fichier refusé.", ERREUR),
+    ("lecture_impossible", "Lecture impossible",
+     "Le classeur « {file} » est trop volumineux pour être lu (une feuille déclare une zone "
+     "démesurée, ou le fichier est endommagé).", ERREUR),
+    ("csv_colonnes_inconnues", "Colonnes non reconnues",
+     "Aucune feuille du classeur CTG ne correspond aux colonnes de « {file} » : vérifiez la "
+     "ligne d'en-têtes ou indiquez la feuille ({sheets}).", ERREUR),
+    ("feuille_demandee_inconnue", "Feuille inconnue",
+     "La feuille « {sheet} » n'existe pas dans le classeur CTG. Feuilles possibles : {sheets}.",
+     ERREUR),
+    ("aucune_feuille", "Aucune feuille",
+     "Le classeur « {file} » ne contient aucune feuille lisible.", ERREUR),
+    # --- Workbook structure -------------------------------------------------------------------
+    ("feuille_inconnue", "Feuille non reconnue",
+     "onglet non reconnu, ignoré (feuilles attendues : {sheets})", AVERTISSEMENT),
+    ("feuille_en_double", "Feuille en double",
+     "cet onglet désigne la même feuille que l'onglet « {other} » : gardez-en un seul", ERREUR),
+    ("feuille_vide", "Feuille sans données",
+     "feuille vide (aucune ligne de données) ; elle est ignorée et les données déjà "
+     "enregistrées sont conservées",
+     AVERTISSEMENT),
+    ("feuille_devinee", "Feuille devinée",
+     "feuille devinée d'après les colonnes du fichier : « {guessed} »", AVERTISSEMENT),
+    ("territoire_absent", "Feuille Territoire absente",
+     "la feuille « Territoire » est absente : le classeur doit indiquer son territoire "
+     "(feuille « Territoire », ou colonne « Code INSEE » sur chaque feuille)", ERREUR),
+    ("territoire_vide", "Aucun territoire",
+     "aucun territoire déclaré : indiquez au moins son code INSEE et son nom", ERREUR),
+    ("territoire_inconnu", "Territoire inconnu",
+     "le code « {value} » ne figure pas dans la feuille « Territoire » (codes déclarés : {codes})",
+     ERREUR),
+    # --- Columns ------------------------------------------------------------------------------
+    ("colonne_obligatoire_absente", "Colonne obligatoire absente",
+     "colonne obligatoire absente : ajoutez l'en-tête « {label} »{synonyms}", ERREUR),
+    ("colonne_inconnue", "Colonne non reconnue",
+     "colonne non reconnue, conservée telle quelle", AVERTISSEMENT),
+    ("colonne_en_double", "Colonne en double",
+     "cette colonne désigne la même donnée que la colonne « {other} » : gardez-en une seule",
+     ERREUR),
+    ("colonne_sans_entete", "Colonne sans en-tête",
+     "colonne sans en-tête mais avec des valeurs : ignorée", AVERTISSEMENT),
+    ("champ_obligatoire_absent", "Champ obligatoire absent",
+     "champ obligatoire absent : ajoutez une ligne « {label} » et sa valeur", ERREUR),
+    ("champ_inconnu", "Champ non reconnu",
+     "champ non reconnu, conservé tel quel", AVERTISSEMENT),
+    ("champ_en_double", "Champ en double",
+     "ce champ figure déjà ligne {other} : gardez-en un seul", ERREUR),
+    ("pourcentages_en_fraction", "Pourcentages lus comme des fractions",
+     "toutes les valeurs sont comprises entre 0 et 1 : lues comme des fractions et multipliées "
+     "par 100 (0,179 → 17,9 %)", AVERTISSEMENT),
+    ("annee_hors_ctg", "Année hors de la période de la CTG",
+     "colonne d'année {value} hors de la période de la CTG ({debut}-{fin})", ERREUR),
+    # --- Cells --------------------------------------------------------------------------------
+    ("valeur_obligatoire", "Valeur obligatoire manquante",
+     "valeur obligatoire manquante", ERREUR),
+    ("nombre_attendu", "Nombre attendu", "nombre attendu, « {value} » trouvé", ERREUR),
+    ("entier_attendu", "Nombre entier attendu",
+     "nombre entier attendu, « {value} » trouvé", ERREUR),
+    ("annee_attendue", "Année attendue",
+     "année attendue (ex. 2023), « {value} » trouvé", ERREUR),
+    ("date_attendue", "Date attendue",
+     "date attendue (jj/mm/aaaa), « {value} » trouvé", ERREUR),
+    ("date_ou_annee_attendue", "Date ou année attendue",
+     "date (jj/mm/aaaa) ou année (ex. 2023) attendue, « {value} » trouvé", ERREUR),
+    ("hors_limites", "Valeur hors limites",
+     "« {value} » hors limites : la valeur doit être {expected}", ERREUR),
+    ("valeur_non_autorisee", "Valeur non autorisée",
+     "« {value} » n'est pas une valeur autorisée ; valeurs possibles : {allowed}", ERREUR),
+    ("code_attendu", "Code attendu",
+     "code attendu (ex. 59367), « {value} » trouvé", ERREUR),
+    ("code_complete", "Zéro initial restauré",
+     "code « {value} » lu comme un nombre : complété en « {fixed} »", AVERTISSEMENT),
+    ("code_invalide", "Code de territoire invalide",
+     "« {value} » n'est pas un code INSEE de commune (5 caractères, ex. 59367) ni un SIREN "
+     "d'EPCI (9 chiffres)", ERREUR),
+    # --- Rows and cross-sheet rules ------------------------------------------------------------
+    ("doublon", "Ligne en double",
+     "ligne en double : {columns} que la ligne {other}", ERREUR),
+    ("places_obligatoires", "Nombre de places manquant",
+     "nombre de places obligatoire pour une structure de type « {type} »", ERREUR),
+    ("ouverture_apres_fermeture", "Ouverture après la fermeture",
+     "ouverture ({value}) postérieure à la fermeture ({other})", ERREUR),
+    ("age_min_superieur", "Âge minimal supérieur à l'âge maximal",
+     "âge minimal ({value}) supérieur à l'âge maximal ({other})", ERREUR),
+    ("alsh_absent_des_equipements", "ALSH absent des équipements",
+     "l'accueil de loisirs « {value} » ne figure pas dans la feuille « Équipements »",
+     AVERTISSEMENT),
+    ("decision_sans_comite", "Décision sans comité",
+     "aucun comité du {value} dans la feuille « Comités » : enregistrez d'abord le comité",
+     ERREUR),
+    ("fiche_non_utilisee", "Fiche action sans indicateur",
+     "la fiche action n° {value} n'est reprise par aucune ligne du plan d'action", AVERTISSEMENT),
+    ("action_sans_fiche", "Action sans fiche",
+     "l'action n° {value} n'a pas de fiche dans la feuille « Fiches actions »", AVERTISSEMENT),
+)
+
+
+def format_value(value: object) -> str:
+    """A cell value as a French reader expects to see it in a message."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return "VRAI" if value else "FAUX"
+    if isinstance(value, (int, float)):
+        return format_number(value)
+    if isinstance(value, dt.datetime):
+        return value.strftime("%d/%m/%Y %H:%M") if value.time() != dt.time() else \
+            value.strftime("%d/%m/%Y")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    text = str(value).strip()
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+def format_number(value: float, decimals: int | None = None) -> str:
+    """`1234.5` -> `1 234,5` (narrow no-break space between thousands, decimal comma)."""
+    if decimals is None:
+        text = f"{float(value):,.6f}".rstrip("0").rstrip(".")
+    else:
+        text = f"{float(value):,.{decimals}f}"
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a file: catalogue code, French message and where it is."""
+
+    code: str
+    message: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: object = None
+    severity: str = ERREUR
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERREUR
+
+    def as_line(self) -> str:
+        """The problem as one French sentence, location first:
+        « Feuille « ALSH », ligne 12, colonne « Places » : nombre attendu, « douze » trouvé. »"""
+        where = []
+        if self.sheet:
+            where.append(f"Feuille « {self.sheet} »")
+        if self.row is not None:
+            where.append(f"ligne {self.row}")
+        if self.column:
+            where.append(f"colonne « {self.column} »")
+        message = self.message.rstrip(".")
+        if not where:
+            return message[:1].upper() + message[1:] + "."
+        where[0] = where[0][:1].upper() + where[0][1:]
+        return f"{', '.join(where)} : {message}."
+
+
+def problem(code: str, *, sheet=None, row=None, column=None, value=None, **params) -> Problem:
+    """A `Problem` of catalogue type `code`, its message filled from the template
+    (`{value}` is the cell value formatted the French way; other placeholders from `params`)."""
+    kind = CATALOGUE[code]
+    # An unknown bound (a CTG without end date…) reads as an ellipsis, never as "None".
+    params = {k: "…" if v is None else v for k, v in params.items()}
+    message = kind.template.format(value=format_value(value), sheet=sheet, row=row,
+                                   column=column, **params)
+    return Problem(code=code, message=message, sheet=sheet, row=row, column=column, value=value,
+                   severity=kind.severity)
+
+
+class UnreadableFile(Exception):
+    """The file cannot be read at all (not a workbook, empty, corrupt, too large, too slow).
+    `message` is one clear French sentence; the CLI exits with code 2."""
+
+    def __init__(self, message: str, code: str = "fichier_corrompu"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+    @classmethod
+    def of(cls, code: str, **params) -> "UnreadableFile":
+        """The exception for catalogue entry `code`, its message filled from `params`."""
+        return cls(CATALOGUE[code].template.format(**params), code)
+
+
+def problems_table(problems) -> "pd.DataFrame":
+    """The problems as a table for people: Gravité, Feuille, Ligne, Colonne, Valeur, Message."""
+    import pandas as pd  # imported here so the reading worker process stays light
+
+    rows = [{"Gravité": "Erreur" if p.severity == ERREUR else "Avertissement",
+             "Feuille": p.sheet, "Ligne": p.row, "Colonne": p.column,
+             "Valeur": format_value(p.value) or None, "Message": p.message}
+            for p in problems]
+    table = pd.DataFrame(rows, columns=["Gravité", "Feuille", "Ligne", "Colonne", "Valeur",
+                                        "Message"])
+    table["Ligne"] = table["Ligne"].astype("Int64")
+    for name in ("Gravité", "Feuille", "Colonne", "Valeur", "Message"):
+        table[name] = table[name].astype(object).where(table[name].notna(), None)
+    return table
