@@ -1,0 +1,325 @@
+"""French formatting of numbers, rates and dates, plotly and Excel number formats, and the
+palette: one fixed, colour-blind-safe colour per childcare mode, comparison level, ALSH period
+and plan band, so that the same thing has the same colour on every chart and export.
+
+Conventions (CLDR « fr », what INSEE and the Cnaf print):
+- thousands separator: the narrow no-break space U+202F (``NNBSP``) — everywhere, including
+  plotly (``PLOTLY_SEPARATORS``) ; the same narrow no-break space precedes ``%`` and ``€``;
+- decimal comma; negative numbers take the minus sign U+2212 (as plotly's axes do);
+- rounding is half away from zero on the decimal value as written (0,05 → 0,1 ; 2,675 → 2,68 ;
+  −0,05 → −0,1), like Excel and a hand calculation — not Python's banker's rounding;
+- a missing value (None, NaN, pandas NA) prints as an em dash ``—``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from numbers import Integral
+
+import pandas as pd
+
+NNBSP = "\u202f"      # narrow no-break space: thousands separator, before % and €
+NBSP = "\u00a0"       # no-break space: between a number and a word unit
+MINUS = "\u2212"      # typographic minus sign
+MISSING = "—"         # em dash for a missing value
+
+MOIS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+        "octobre", "novembre", "décembre")
+
+# --- numbers -------------------------------------------------------------------------------
+
+
+def is_missing(x) -> bool:
+    """True for None, NaN, pandas NA/NaT and empty strings."""
+    if x is None:
+        return True
+    if isinstance(x, str):
+        return x.strip() == ""
+    try:
+        return bool(pd.isna(x))
+    except (TypeError, ValueError):   # list-likes are not "a missing value"
+        return False
+
+
+def _round(x, decimals: int) -> Decimal:
+    """`x` rounded half away from zero, on its shortest decimal representation."""
+    try:
+        if isinstance(x, Decimal):
+            d = x
+        elif isinstance(x, Integral):
+            d = Decimal(int(x))
+        else:   # repr of a Python float is its shortest round-tripping decimal text
+            d = Decimal(repr(float(x)))
+    except (InvalidOperation, ValueError):
+        raise ValueError(f"not a number: {x!r}") from None
+    return d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def fr_number(x, decimals: int = 0) -> str:
+    """`x` in French: « 1 234,5 » (narrow no-break space, decimal comma, minus U+2212);
+    « — » when missing. ``fr_number(1234.56, 1) == "1\u202f234,6"``."""
+    if is_missing(x):
+        return MISSING
+    if isinstance(x, float) and math.isinf(x):
+        return ("" if x > 0 else MINUS) + "∞"
+    d = _round(x, decimals)
+    negative = d < 0 and d != 0     # never print « −0 »
+    d = abs(d)
+    text = f"{d:,.{decimals}f}"     # "1,234.5"
+    text = text.replace(",", NNBSP).replace(".", ",")
+    return (MINUS if negative else "") + text
+
+
+def fr_percent(x, decimals: int = 1) -> str:
+    """A percentage given on the 0-100 scale: ``fr_percent(12.34) == "12,3\u202f%"``."""
+    if is_missing(x):
+        return MISSING
+    return f"{fr_number(x, decimals)}{NNBSP}%"
+
+
+def _plural(x, singular: str, plural: str | None = None) -> str:
+    """French agreement: singular when |x| < 2 (« 1,5 place », « 2 places »)."""
+    try:
+        small = abs(float(x)) < 2
+    except (TypeError, ValueError):
+        small = False
+    return singular if small else (plural or singular + "s")
+
+
+def fr_rate(x, decimals: int = 1) -> str:
+    """A coverage rate: ``fr_rate(40.6) == "40,6 places pour 100 enfants"``."""
+    if is_missing(x):
+        return MISSING
+    rounded = float(_round(x, decimals))
+    return f"{fr_number(x, decimals)}{NBSP}{_plural(rounded, 'place')} pour 100 enfants"
+
+
+def fr_euro(x, decimals: int = 0) -> str:
+    """An amount in euros: ``fr_euro(19500) == "19\u202f500\u202f€"``."""
+    if is_missing(x):
+        return MISSING
+    return f"{fr_number(x, decimals)}{NNBSP}€"
+
+
+def fr_signed(x, decimals: int = 1, unit: str | None = "point", plural: str | None = None) -> str:
+    """An evolution with its sign: ``fr_signed(1.2) == "+1,2 point"``, ``fr_signed(-3) ==
+    "−3,0 points"``, zero without sign (« 0,0 point »). `unit=None` gives the bare number."""
+    if is_missing(x):
+        return MISSING
+    text = fr_number(x, decimals)
+    rounded = float(_round(x, decimals))
+    if rounded > 0:
+        text = "+" + text
+    if unit:
+        text += NBSP + _plural(rounded, unit, plural)
+    return text
+
+
+def fr_count(x, singular: str, plural: str | None = None) -> str:
+    """A whole count with its noun: ``fr_count(37, "place") == "37 places"``."""
+    if is_missing(x):
+        return MISSING
+    return f"{fr_number(x, 0)}{NBSP}{_plural(float(_round(x, 0)), singular, plural)}"
+
+
+def fr_value(x, unite: str | None = None, decimals: int | None = None) -> str:
+    """A value with a free-text unit (plan indicators): « % » → percent, « € » → euros,
+    any other unit is written after the number; decimals default to 0 for whole numbers and 1
+    otherwise."""
+    if is_missing(x):
+        return MISSING
+    if decimals is None:
+        decimals = 0 if float(x) == round(float(x)) else 1
+    unite = (unite or "").strip()
+    if unite in ("%", "pourcentage", "taux (%)"):
+        return fr_percent(x, decimals)
+    if unite in ("€", "euros", "euro"):
+        return fr_euro(x, decimals)
+    return fr_number(x, decimals) + (NBSP + unite if unite else "")
+
+
+# --- dates ---------------------------------------------------------------------------------
+
+
+def _as_date(d) -> dt.date | int | None:
+    """A date from a date/datetime/Timestamp or an ISO text; a bare year gives an int."""
+    if is_missing(d):
+        return None
+    if isinstance(d, dt.datetime):
+        return d.date()
+    if isinstance(d, dt.date):
+        return d
+    if isinstance(d, int):
+        return d
+    text = str(d).strip()
+    if len(text) == 4 and text.isdigit():
+        return int(text)
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        raise ValueError(f"date illisible : {d!r}") from None
+
+
+def fr_date(d) -> str:
+    """« 15 mars 2022 », « 1er juin 2021 »; a bare year (« 2022 ») is returned as is;
+    « — » when missing. Accepts dates, datetimes, pandas Timestamps and ISO texts."""
+    value = _as_date(d)
+    if value is None:
+        return MISSING
+    if isinstance(value, int):
+        return str(value)
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {MOIS[value.month - 1]} {value.year}"
+
+
+def fr_short_date(d) -> str:
+    """« 12/03/2024 » (the form used in source notes and tables)."""
+    value = _as_date(d)
+    if value is None:
+        return MISSING
+    if isinstance(value, int):
+        return str(value)
+    return value.strftime("%d/%m/%Y")
+
+
+def fr_month_year(d) -> str:
+    """« mars 2022 »."""
+    value = _as_date(d)
+    if value is None:
+        return MISSING
+    if isinstance(value, int):
+        return str(value)
+    return f"{MOIS[value.month - 1]} {value.year}"
+
+
+# --- plotly --------------------------------------------------------------------------------
+
+# plotly `layout.separators`: first character the decimal mark, second the thousands mark.
+PLOTLY_SEPARATORS = "," + NNBSP
+# d3-format strings for `tickformat` / `hoverformat` and `%{y:…}` in hover templates.
+D3_INT = ",.0f"
+D3_DEC1 = ",.1f"
+D3_DEC2 = ",.2f"
+# Percentages are stored on the 0-100 scale: never use d3's "%" (it multiplies by 100); add the
+# unit as a suffix instead.
+PCT_SUFFIX = NNBSP + "%"
+EURO_SUFFIX = NNBSP + "€"
+FONT_FAMILY = "Source Sans Pro, DejaVu Sans, Arial, sans-serif"
+
+# --- Excel ---------------------------------------------------------------------------------
+
+# Excel stores number formats with the US marks (`,` thousands, `.` decimal) and DISPLAYS them
+# with the reader's locale: '#,##0.0' shows « 1 234,5 » in a French Excel. Writing the French
+# marks ('# ##0,0') into the file would be read as literal text by other locales.
+XL_INT = "#,##0"
+XL_DEC1 = "#,##0.0"
+XL_DEC2 = "#,##0.00"
+XL_PERCENT = '#,##0.0" %"'      # value on the 0-100 scale, so not Excel's 0.0% (× 100)
+XL_EURO = '#,##0" €"'
+XL_DATE = "dd/mm/yyyy"
+XL_YEAR = "0"
+
+# --- palette -------------------------------------------------------------------------------
+
+# Okabe & Ito (2008) colour-blind-safe categorical colours.
+OKABE_ITO = {
+    "noir": "#000000", "orange": "#E69F00", "bleu_ciel": "#56B4E9", "vert": "#009E73",
+    "jaune": "#F0E442", "bleu": "#0072B2", "vermillon": "#D55E00", "pourpre": "#CC79A7",
+}
+# Categorical order for anything without a fixed colour (yellow last: weak contrast on white).
+CATEGORICAL = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000",
+               "#F0E442")
+GRIS = "#8C8C8C"          # 3.4:1 on white
+TEXTE = "#2B2B2B"
+PRIMARY = "#005A8C"       # theme primary colour (7.4:1 on white)
+
+MODES = ("eaje_psu", "eaje_hors_psu", "am", "gad", "prescolarisation", "hors_territoire")
+MODE_LABELS = {
+    "eaje_psu": "EAJE financés par la PSU",
+    "eaje_hors_psu": "EAJE hors PSU (micro-crèches PAJE)",
+    "am": "Assistantes maternelles",
+    "gad": "Garde à domicile",
+    "prescolarisation": "Préscolarisation (2 ans)",
+    "hors_territoire": "Offre mobilisable hors territoire",
+}
+MODE_COLOURS = {
+    "eaje_psu": "#0072B2", "eaje_hors_psu": "#56B4E9", "am": "#E69F00", "gad": "#CC79A7",
+    "prescolarisation": "#009E73", "hors_territoire": "#BBBBBB",
+}
+# The out-of-territory offer is not in the Cnaf-comparable rate: hatched, not only paler.
+MODE_PATTERNS = {"hors_territoire": "/"}
+
+LEVELS = ("territoire", "commune", "epci", "departement", "region", "france")
+LEVEL_LABELS = {
+    "territoire": "Territoire", "commune": "Commune (Cnaf)", "epci": "EPCI",
+    "departement": "Département", "region": "Région", "france": "France",
+}
+# The territory stands out in vermillion; references are greys of distinct lightness (readable
+# by everybody, even printed in black and white).
+LEVEL_COLOURS = {
+    "territoire": "#D55E00", "commune": "#E8A27A", "epci": "#A6A6A6", "departement": "#6E6E6E",
+    "region": "#4A4A4A", "france": "#1A1A1A",
+}
+LEVEL_SYMBOLS = {
+    "territoire": "circle", "commune": "circle-open", "epci": "square", "departement": "diamond",
+    "region": "triangle-up", "france": "x",
+}
+
+ALSH_PERIODS = ("Mercredis", "Petites vacances", "Juillet", "Août", "Périscolaire", "Année")
+ALSH_PERIOD_COLOURS = {
+    "Mercredis": "#0072B2", "Petites vacances": "#009E73", "Juillet": "#E69F00",
+    "Août": "#D55E00", "Périscolaire": "#CC79A7", "Année": "#56B4E9",
+}
+
+BANDS = ("atteint", "en bonne voie", "en retard", "non renseigné")
+BAND_LABELS = {"atteint": "Atteint", "en bonne voie": "En bonne voie", "en retard": "En retard",
+               "non renseigné": "Non renseigné"}
+# Traffic light in colour-blind-safe hues, always doubled by a symbol, a hatch and the label.
+BAND_COLOURS = {"atteint": "#009E73", "en bonne voie": "#E69F00", "en retard": "#D55E00",
+                "non renseigné": "#BBBBBB"}
+BAND_SYMBOLS = {"atteint": "✔", "en bonne voie": "➜", "en retard": "✖", "non renseigné": "?"}
+BAND_PATTERNS = {"atteint": "", "en bonne voie": "/", "en retard": "x", "non renseigné": "."}
+
+# Structure types on the map: colour and marker symbol (never colour alone).
+STRUCTURE_GROUPS = {
+    "Multi-accueil": "EAJE", "Crèche collective": "EAJE", "Crèche familiale": "EAJE",
+    "Crèche parentale": "EAJE", "Micro-crèche": "Micro-crèche", "MAM": "MAM",
+    "Berceaux réservés": "Berceaux réservés", "Relais petite enfance": "Relais petite enfance",
+    "LAEP": "Parentalité (LAEP, PMI)", "Consultation PMI": "Parentalité (LAEP, PMI)",
+    "ALSH": "Enfance-jeunesse", "Accueil jeunes": "Enfance-jeunesse",
+    "Centre social": "Vie sociale", "Espace de vie sociale": "Vie sociale", "Autre": "Autre",
+}
+STRUCTURE_STYLES = {   # group -> (colour, plotly marker symbol)
+    "EAJE": ("#0072B2", "circle"),
+    "Micro-crèche": ("#56B4E9", "circle-dot"),
+    "MAM": ("#E69F00", "square"),
+    "Berceaux réservés": ("#8C8C8C", "circle-open"),
+    "Relais petite enfance": ("#CC79A7", "diamond"),
+    "Parentalité (LAEP, PMI)": ("#D55E00", "cross"),
+    "Enfance-jeunesse": ("#009E73", "triangle-up"),
+    "Vie sociale": ("#000000", "star"),
+    "Autre": ("#8C8C8C", "x"),
+}
+
+
+def mode_colour(mode: str) -> str:
+    """The colour of a childcare mode key (``eaje_psu``, ``am``…)."""
+    return MODE_COLOURS[mode]
+
+
+def level_colour(level: str) -> str:
+    """The colour of a comparison level (``territoire``, ``epci``, ``departement``…)."""
+    return LEVEL_COLOURS.get(level, GRIS)
+
+
+def band_colour(band: str) -> str:
+    """The colour of a plan achievement band (« atteint », « en retard »…)."""
+    return BAND_COLOURS.get(band, BAND_COLOURS["non renseigné"])
+
+
+def band_label(band: str) -> str:
+    """The band as people read it, symbol first: « ✔ Atteint »."""
+    band = band if band in BAND_LABELS else "non renseigné"
+    return f"{BAND_SYMBOLS[band]} {BAND_LABELS[band]}"
