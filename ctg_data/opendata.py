@@ -1,0 +1,681 @@
+"""Open-data imports: the Caf coverage-rate CSVs of data.caf.fr (`txcouv_pe_*`) become long
+reference rows; INSEE commune files (IRIS population, couples-familles-ménages, emploi, Filosofi,
+« dossier complet ») fill a territory's `Population` figures for a year.
+
+Files are read exactly as the portals export them (see domain.md §5): `;` separator, UTF-8 with
+BOM (Windows-1252 accepted after a re-save in Excel), decimal comma or point, codes as text.
+Blurred or secret values (empty, `s`, `ns`, `nd`, `so`…) stay missing, never zero.
+
+Caf label exports (`use_labels=true`) carry French headers instead of field codes. Mapping
+(field code → label of the export → indicator code, prefix `taux_couverture_` left out):
+
+    annee                  « Date référence »
+    numcom, nomcom         « Numéro commune », « Nom commune »             niveau commune
+    numepci, nomepci       « Numéro EPCI », « Nom EPCI »                   niveau epci
+    numdep, nomdep         « Numéro Département », « Nom Département »     niveau departement
+    numregi, nomregi       « Numéro région », « Nom région »               niveau region
+    txcouv_psu_col_X       « Taux de couv. EAJE PSU »                      psu
+    txcouv_hors_psu_col_X  « Taux de couv. hors EAJE PSU »                 hors_psu
+    txcouv_eaje_X          « Taux de couv. EAJE - ensemble »               eaje
+    txcouv_prescol_X       « Taux de couv. préscolarisation »              prescolarisation
+    txcouv_am_ind_X        « Taux de couv. assistante maternelle »         am
+    txcouv_gad_ind_X       « Taux de couv. salariée à domicile »           gad
+    txcouv_ind_X           « Taux de couv. accueil individuel - ensemble »  individuel
+    txcouv_X               « Taux de couv. global »                        global
+
+Other accepted spellings are in `CAF_LABELS` and `CAF_PLACES`; « Taux de couverture … » is
+accepted wherever « Taux de couv. … » is; case, accents and a trailing « (%) » are ignored.
+With field codes the suffix X (com, epci, dep, reg, nat) gives the level; with labels, the most
+precise place column present does (commune > EPCI > département > région; none = France, code
+"FR"). Rows whose own code is a placeholder (« XX », « XXX », « XXXXX ») are dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ctg_data.errors import UnreadableFile
+from ctg_data.formatting import fr_number
+from ctg_data.model import CtgData
+from ctg_data.schemas import POPULATION, normalise
+
+REFERENCE_COLUMNS = ("niveau", "code", "nom", "annee", "indicateur", "valeur", "source", "edition")
+
+# What `detect` can answer, with the French name shown to users.
+KINDS: dict[str, str] = {
+    "caf_txcouv_com": "Caf — taux de couverture petite enfance par commune (txcouv_pe_com)",
+    "caf_txcouv_epci": "Caf — taux de couverture petite enfance par EPCI (txcouv_pe_epci)",
+    "caf_txcouv_dep": "Caf — taux de couverture petite enfance par département (txcouv_pe_dep)",
+    "caf_txcouv_reg": "Caf — taux de couverture petite enfance par région (txcouv_pe_reg)",
+    "caf_txcouv_nat": "Caf — taux de couverture petite enfance, France (txcouv_pe_nat)",
+    "insee_population": "INSEE — évolution et structure de la population",
+    "insee_familles": "INSEE — couples, familles, ménages",
+    "insee_emploi": "INSEE — activité des résidents (emploi)",
+    "insee_filosofi": "INSEE — revenus et pauvreté (Filosofi)",
+    "insee_dossier_complet": "INSEE — dossier complet",
+}
+
+# --- Caf coverage rates --------------------------------------------------------------------
+
+# Field-code suffix -> niveau of the reference format.
+CAF_LEVELS = {"com": "commune", "epci": "epci", "dep": "departement", "reg": "region",
+              "nat": "france"}
+NATIONAL_CODE = "FR"
+
+# Indicator code -> field-code pattern ({lvl} = com|epci|dep|reg|nat). The national file is
+# known to shorten some names (`txcouv_psu_nat`, `txcouv_am_nat`), hence the optional parts.
+CAF_FIELDS = {
+    "taux_couverture_psu": r"txcouv_psu(?:_col)?_{lvl}",
+    "taux_couverture_hors_psu": r"txcouv_hors_psu(?:_col)?_{lvl}",
+    "taux_couverture_eaje": r"txcouv_eaje(?:_col)?_{lvl}",
+    "taux_couverture_prescolarisation": r"txcouv_prescol_{lvl}",
+    "taux_couverture_am": r"txcouv_am(?:_ind)?_{lvl}",
+    "taux_couverture_gad": r"txcouv_gad(?:_ind)?_{lvl}",
+    "taux_couverture_individuel": r"txcouv_ind_{lvl}",
+    "taux_couverture_global": r"txcouv_{lvl}",
+}
+
+# Indicator code -> French headers of the label export (first = the portal's label).
+CAF_LABELS = {
+    "taux_couverture_psu": ("Taux de couv. EAJE PSU", "Taux de couv. EAJE PSU (collectif)"),
+    "taux_couverture_hors_psu": ("Taux de couv. hors EAJE PSU",
+                                 "Taux de couv. EAJE hors PSU",
+                                 "Taux de couv. micro-crèches PAJE"),
+    "taux_couverture_eaje": ("Taux de couv. EAJE - ensemble", "Taux de couv. EAJE",
+                             "Taux de couv. accueil collectif"),
+    "taux_couverture_prescolarisation": ("Taux de couv. préscolarisation",
+                                         "Taux de couv. école", "Taux de couv. scolarisation"),
+    "taux_couverture_am": ("Taux de couv. assistante maternelle",
+                           "Taux de couv. assistantes maternelles",
+                           "Taux de couv. assistants maternels"),
+    "taux_couverture_gad": ("Taux de couv. salariée à domicile",
+                            "Taux de couv. garde à domicile",
+                            "Taux de couv. salarié à domicile"),
+    "taux_couverture_individuel": ("Taux de couv. accueil individuel - ensemble",
+                                   "Taux de couv. accueil individuel",
+                                   "Taux de couv. individuel"),
+    "taux_couverture_global": ("Taux de couv. global", "Taux de couv. total",
+                               "Taux de couv. ensemble"),
+}
+
+# niveau -> (code headers, name headers): field codes first, then labels.
+CAF_PLACES = {
+    "commune": (("numcom", "Numéro commune", "Code commune", "Code de la commune",
+                 "Numéro de commune", "Code INSEE commune", "Code INSEE de la commune"),
+                ("nomcom", "Nom commune", "Nom de la commune")),
+    "epci": (("numepci", "Numéro EPCI", "Code EPCI", "Code de l'EPCI", "SIREN EPCI",
+              "Numéro de l'EPCI"),
+             ("nomepci", "Nom EPCI", "Nom de l'EPCI")),
+    "departement": (("numdep", "Numéro Département", "Code département", "Code du département",
+                     "Numéro du département"),
+                    ("nomdep", "Nom Département", "Nom du département")),
+    "region": (("numregi", "numreg", "Numéro région", "Code région", "Code de la région",
+                "Numéro de la région"),
+               ("nomregi", "nomreg", "Nom région", "Nom de la région")),
+    "france": ((), ("national", "nomnat", "National", "France")),
+}
+CAF_YEAR = ("annee", "Date référence", "Date de référence", "Année", "Année de référence")
+_LEVEL_ORDER = ("commune", "epci", "departement", "region")
+
+
+def _label_key(text: str) -> str:
+    # « Taux de couverture global (%) » and « Taux de couv. global » are one header.
+    return normalise(text).replace("tauxdecouverture", "tauxdecouv")
+
+
+# --- INSEE ---------------------------------------------------------------------------------
+
+# (target Population key, how it is built) — each source column is `pattern` with the two-digit
+# year as group 1. Counts are summed over the rows of one commune (IRIS files).
+INSEE_SOURCES = {
+    "population": ("sum", (r"P(\d\d)_POP",)),
+    "enfants_0_2": ("sum", (r"P(\d\d)_POP0002",)),
+    "enfants_3_5": ("sum", (r"P(\d\d)_POP0305",)),
+    "enfants_6_10": ("sum", (r"P(\d\d)_POP0610",)),
+    "jeunes_11_17": ("sum", (r"P(\d\d)_POP1117",)),
+    "menages": ("sum", (r"C(\d\d)_MEN",)),
+    "familles_avec_enfants": ("sum", (r"C(\d\d)_COUPAENF", r"C(\d\d)_FAMMONO")),
+    "familles_monoparentales": ("sum", (r"C(\d\d)_FAMMONO",)),
+    "familles_nombreuses": ("sum", (r"C(\d\d)_NE24F3", r"C(\d\d)_NE24F4P")),
+    "naissances": ("sum", (r"NAISD(\d\d)",)),
+    "taux_chomage": ("ratio", (r"P(\d\d)_CHOM1564", r"P(\d\d)_ACT1564")),
+    "revenu_median": ("single", (r"MED(\d\d)",)),
+    "taux_pauvrete": ("single", (r"TP60(\d\d)",)),
+}
+INSEE_CODE_COLUMNS = ("COM", "CODGEO", "DEPCOM", "CODE_COMMUNE")
+# Above this many columns a CODGEO file is the « dossier complet ».
+DOSSIER_COMPLET_MIN_COLUMNS = 200
+_COUNT_KEYS = {k for k, (how, _) in INSEE_SOURCES.items() if how == "sum"}
+_LEFT_EMPTY = "case laissée vide."
+POPULATION_KEYS = tuple(c.key for c in POPULATION.columns if c.key in INSEE_SOURCES)
+
+
+class OpendataError(ValueError):
+    """A recognised open-data file that cannot be used as asked (territory absent, nothing to
+    import…): `message` is French. The CLI exits with code 1."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class InseeFigures:
+    """What an INSEE file says about one commune."""
+
+    kind: str
+    code: str
+    figures: dict[int, dict[str, float]]   # year -> {Population column key -> value}
+    notes: list[str]                       # French, one line per value filled or left missing
+    rows: int = 0                          # rows of the file summed for the commune
+
+
+@dataclass
+class OpendataOutcome:
+    """The result of `import_opendata`."""
+
+    kind: str
+    label: str
+    message: str
+    version_ids: list[int] = field(default_factory=list)
+    reference_rows: int = 0
+    notes: list[str] = field(default_factory=list)
+    duplicate: bool = False                # nothing new: the figures were already stored
+
+
+# --- reading the CSV -----------------------------------------------------------------------
+
+@dataclass
+class _Head:
+    fields: list[str]
+    sep: str
+    encoding: str
+
+
+def _buffer(content):
+    """`content` as something with `find` and slicing (bytes, bytearray or mmap)."""
+    return content.tobytes() if isinstance(content, memoryview) else content
+
+
+def _head(content, file_name: str) -> _Head:
+    """Header of a CSV held in `content` (bytes or a buffer); UnreadableFile when it is not
+    a CSV of data."""
+    if len(content) == 0:
+        raise UnreadableFile(f"Le fichier « {file_name} » est vide.", "fichier_vide")
+    start = bytes(content[:4])
+    if start.startswith(b"PK") or start.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UnreadableFile(
+            f"Le fichier « {file_name} » est un classeur ou une archive, pas un CSV : "
+            "exportez les données au format CSV (séparateur « ; ») depuis data.caf.fr ou "
+            "insee.fr, puis importez ce fichier.")
+    end = content.find(b"\n", 0, 1_000_000)
+    line = bytes(content[: end if end >= 0 else min(len(content), 1_000_000)])
+    if b"\x00" in line:
+        raise UnreadableFile(f"Le fichier « {file_name} » n'est pas un fichier texte CSV.")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = line.decode(encoding).rstrip("\r\n")
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise UnreadableFile(f"Le fichier « {file_name} » n'est pas un fichier texte CSV.")
+    sep = max((";", ",", "\t", "|"), key=text.count)
+    if text.count(sep) == 0:
+        raise UnreadableFile(
+            f"Le fichier « {file_name} » n'est pas un CSV de données ouvertes reconnu "
+            "(une seule colonne).")
+    fields = [f.strip() for f in next(csv.reader([text], delimiter=sep))]
+    return _Head(fields, sep, encoding)
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    """French or English number text -> float; secret markers and blanks -> NaN."""
+    text = (values.astype("str").str.strip()
+            .str.replace("\u202f", "", regex=False).str.replace("\xa0", "", regex=False)
+            .str.replace(" ", "", regex=False).str.replace(",", ".", regex=False))
+    return pd.to_numeric(text, errors="coerce").astype("float64")
+
+
+def _commune_code(value: str) -> str:
+    """An INSEE commune code as 5-character text: 1065 -> 01065, 2a004 -> 2A004."""
+    value = str(value).strip().upper()
+    return value.zfill(5) if value.isdigit() and len(value) < 5 else value
+
+
+def _caf_code(niveau: str, value: str) -> str:
+    value = str(value).strip().upper()
+    if niveau == "commune":
+        return _commune_code(value)
+    if niveau in ("departement", "region") and value.isdigit() and len(value) < 2:
+        return value.zfill(2)        # INSEE spelling: Ain is 01 (Caf files write "1")
+    return value
+
+
+def _is_placeholder(code: str) -> bool:
+    # data.caf.fr marks rows of unknown or multiple places with "XX", "XXX", "XXXXX".
+    return code == "" or set(code.upper()) == {"X"}
+
+
+# --- detection -----------------------------------------------------------------------------
+
+def _caf_layout(fields: list[str]) -> tuple[str, dict[str, str], str | None, str | None,
+                                            str | None] | None:
+    """(niveau, {indicateur: header}, code header, name header, year header) of a Caf
+    coverage-rate file, or None when `fields` are not one."""
+    lowered = {f.lower(): f for f in fields}
+    # Field codes: the suffix of the rate columns names the level.
+    for suffix, niveau in CAF_LEVELS.items():
+        found = {}
+        for indicator, pattern in CAF_FIELDS.items():
+            regex = re.compile(pattern.format(lvl=suffix) + "$")
+            for low, original in lowered.items():
+                if regex.fullmatch(low):
+                    found[indicator] = original
+                    break
+        if found:
+            break
+    else:
+        # Labels: the rate headers do not say the level; the most precise place column does.
+        keys = {_label_key(f): f for f in fields}
+        found = {}
+        for indicator, labels in CAF_LABELS.items():
+            for label in labels:
+                if _label_key(label) in keys:
+                    found[indicator] = keys[_label_key(label)]
+                    break
+        if not found:
+            return None
+        niveau = "france"
+        for level in _LEVEL_ORDER:
+            if any(_label_key(h) in keys for h in CAF_PLACES[level][0]):
+                niveau = level
+                break
+    keys = {_label_key(f): f for f in fields}
+
+    def pick(names):
+        return next((keys[_label_key(n)] for n in names if _label_key(n) in keys), None)
+
+    code_names, name_names = CAF_PLACES[niveau]
+    return niveau, found, pick(code_names), pick(name_names), pick(CAF_YEAR)
+
+
+def _insee_columns(fields: list[str]) -> dict[str, dict[int, list[str]]]:
+    """{Population key: {year: [source headers]}} for every recognised INSEE column."""
+    upper = {f.upper(): f for f in fields}
+    out: dict[str, dict[int, list[str]]] = {}
+    for key, (_how, patterns) in INSEE_SOURCES.items():
+        by_year: dict[int, dict[str, str]] = {}
+        for pattern in patterns:
+            regex = re.compile(pattern)
+            for up, original in upper.items():
+                m = regex.fullmatch(up)
+                if m:
+                    by_year.setdefault(2000 + int(m.group(1)), {})[pattern] = original
+        complete = {year: [cols[p] for p in patterns] for year, cols in by_year.items()
+                    if len(cols) == len(patterns)}
+        if complete:
+            out[key] = complete
+    return out
+
+
+def _insee_code_column(fields: list[str]) -> str | None:
+    upper = {f.upper(): f for f in fields}
+    return next((upper[c] for c in INSEE_CODE_COLUMNS if c in upper), None)
+
+
+def _kind_of(head: _Head) -> str | None:
+    layout = _caf_layout(head.fields)
+    if layout is not None and layout[4] is not None:
+        suffix = {v: k for k, v in CAF_LEVELS.items()}[layout[0]]
+        return f"caf_txcouv_{suffix}"
+    code_col = _insee_code_column(head.fields)
+    found = _insee_columns(head.fields)
+    if code_col is None or not found:
+        return None
+    if len(head.fields) >= DOSSIER_COMPLET_MIN_COLUMNS:
+        return "insee_dossier_complet"
+    if found.keys() & {"enfants_0_2", "enfants_3_5", "enfants_6_10", "jeunes_11_17",
+                       "population"}:
+        return "insee_population"
+    if found.keys() & {"menages", "familles_avec_enfants", "familles_monoparentales",
+                       "familles_nombreuses"}:
+        return "insee_familles"
+    if "taux_chomage" in found:
+        return "insee_emploi"
+    if found.keys() & {"revenu_median", "taux_pauvrete"}:
+        return "insee_filosofi"
+    return "insee_dossier_complet" if "naissances" in found else None
+
+
+def detect(content, file_name: str) -> str:
+    """Which open-data file `content` is: a key of `KINDS`. Raises errors.UnreadableFile (in
+    French) for an empty, binary or unrecognised file."""
+    head = _head(_buffer(content), file_name)
+    kind = _kind_of(head)
+    if kind is None:
+        raise UnreadableFile(
+            f"Le fichier « {file_name} » n'est pas un fichier de données ouvertes reconnu. "
+            "Fichiers acceptés : taux de couverture de la Caf (txcouv_pe_com, _epci, _dep, "
+            "_reg, _nat, export CSV de data.caf.fr) et fichiers communaux de l'INSEE "
+            "(population par IRIS, couples-familles-ménages, emploi, Filosofi, dossier "
+            "complet), au format CSV.", "format_inconnu")
+    return kind
+
+
+# --- Caf -----------------------------------------------------------------------------------
+
+def _read_frame(content, head: _Head, usecols=None) -> pd.DataFrame:
+    """The whole CSV as text cells (codes keep their leading zeros)."""
+    return pd.read_csv(io.BytesIO(bytes(content)), sep=head.sep, dtype="str",
+                       encoding=head.encoding, encoding_errors="replace",
+                       keep_default_na=False, na_filter=False, usecols=usecols,
+                       skipinitialspace=True)
+
+
+def _parse_caf(content, file_name: str, edition: str | None = None
+               ) -> tuple[pd.DataFrame, list[str]]:
+    content = _buffer(content)
+    head = _head(content, file_name)
+    layout = _caf_layout(head.fields)
+    if layout is None or layout[4] is None:
+        raise UnreadableFile(
+            f"Le fichier « {file_name} » n'est pas un fichier de taux de couverture de la Caf "
+            "(colonnes annee et txcouv_… attendues).")
+    niveau, rates, code_col, name_col, year_col = layout
+    if niveau != "france" and code_col is None:
+        raise UnreadableFile(
+            f"Le fichier « {file_name} » n'a pas de colonne de code ({niveau}) : "
+            "impossible de savoir à quel territoire se rapportent les taux.")
+    frame = _read_frame(content, head)
+    frame.columns = [c.strip() for c in frame.columns]
+    suffix = {v: k for k, v in CAF_LEVELS.items()}[niveau]
+    dataset = f"txcouv_pe_{suffix}"
+    source = f"Cnaf, data.caf.fr ({dataset})"
+    edition = edition or f"Export data.caf.fr « {file_name} »"
+    notes: list[str] = []
+
+    if niveau == "france":
+        codes = pd.Series(NATIONAL_CODE, index=frame.index)
+    else:
+        codes = frame[code_col].map(lambda v: _caf_code(niveau, v))
+    names = (frame[name_col].str.strip() if name_col is not None
+             else pd.Series("France" if niveau == "france" else "", index=frame.index))
+    if niveau == "france":
+        names = names.where(names != "", "France")
+    years = pd.to_numeric(frame[year_col].str.extract(r"((?:19|20)\d\d)", expand=False),
+                          errors="coerce")
+    placeholder = (codes.map(_is_placeholder) if niveau != "france"
+                   else codes == "").astype(bool)
+    if placeholder.any():
+        n = int(placeholder.sum())
+        notes.append(f"{_count(n, 'ligne')} sans territoire identifié (code « XX », "
+                     f"« XXX »…) : ignorée{_s(n)}.")
+    no_year = years.isna() & ~placeholder
+    if no_year.any():
+        n = int(no_year.sum())
+        notes.append(f"{_count(n, 'ligne')} sans année lisible : ignorée{_s(n)}.")
+    keep = ~placeholder & ~no_year
+    parts = []
+    for indicator, column in rates.items():
+        parts.append(pd.DataFrame({
+            "niveau": niveau, "code": codes[keep], "nom": names[keep],
+            "annee": years[keep].astype("int64"), "indicateur": indicator,
+            "valeur": _numbers(frame.loc[keep, column]), "source": source,
+            "edition": edition}))
+    rows = (pd.concat(parts, ignore_index=True) if parts
+            else pd.DataFrame(columns=list(REFERENCE_COLUMNS)))
+    # One territory and year together, indicators in the order of CAF_FIELDS.
+    order = {code: i for i, code in enumerate(CAF_FIELDS)}
+    rows = rows.sort_values(["code", "annee", "indicateur"], kind="stable",
+                            key=lambda s: s.map(order) if s.name == "indicateur" else s
+                            ).reset_index(drop=True)
+    missing = int(rows["valeur"].isna().sum())
+    if missing:
+        s = _s(missing)
+        notes.append(f"{_count(missing, 'valeur')} absente{s} ou floutée{s} (secret "
+                     f"statistique) : gardée{s} comme manquante{s}, jamais comme zéro.")
+    return rows[list(REFERENCE_COLUMNS)], notes
+
+
+def read_caf(content, file_name: str, *, edition: str | None = None) -> pd.DataFrame:
+    """A Caf coverage-rate CSV (`txcouv_pe_com|epci|dep|reg|nat`, field codes or French
+    labels) as long reference rows: niveau, code, nom, annee, indicateur, valeur, source,
+    edition. Placeholder rows are dropped; blurred values stay NaN."""
+    return _parse_caf(content, file_name, edition)[0]
+
+
+# --- INSEE ---------------------------------------------------------------------------------
+
+def _rows_for(content, head: _Head, code_col: str, wanted: list[str], code: str
+              ) -> pd.DataFrame:
+    """The rows of commune `code`, columns `wanted` (text cells)."""
+    index = head.fields.index(code_col)
+    if index == 0:
+        # Fast path for one-row-per-commune files whose code comes first (dossier complet,
+        # Filosofi): find the commune's lines by a byte search instead of parsing ~1 GB.
+        lines = []
+        first_data = content.find(b"\n") + 1
+        quote = b'"' if content[first_data:first_data + 1] == b'"' else b""
+        # A code that lost its leading zero (a re-save in Excel) is looked for only if needed:
+        # each search is one pass over the file.
+        for spelling in dict.fromkeys([code, code.lstrip("0") or code]):
+            needle = b"\n" + quote + spelling.encode() + quote + head.sep.encode()
+            start = content.find(needle)
+            while start >= 0:
+                end = content.find(b"\n", start + 1)
+                raw = bytes(content[start + 1: end if end >= 0 else len(content)])
+                lines.append(raw.decode(head.encoding, errors="replace").rstrip("\r"))
+                start = content.find(needle, start + 1)
+            if lines:
+                break
+        positions = [head.fields.index(c) for c in wanted]
+        records = []
+        for values in csv.reader(lines, delimiter=head.sep):
+            values = values + [""] * (len(head.fields) - len(values))
+            records.append([values[i] for i in positions])
+        return pd.DataFrame(records, columns=wanted, dtype="str")
+    frame = _read_frame(content, head, usecols=list(dict.fromkeys([code_col, *wanted])))
+    frame = frame[frame[code_col].map(_commune_code) == code]
+    return frame[wanted].reset_index(drop=True)
+
+
+def read_insee(content, file_name: str, code: str) -> InseeFigures:
+    """The Population figures an INSEE commune file gives for commune `code`.
+
+    `content` is the file's bytes (or a path, read through a memory map: the dossier complet
+    is large). Only the needed columns are read, and only the commune's rows. IRIS files are
+    summed over the rows of the commune (`COM`); the year comes from the column names (`P21_`
+    -> 2021, `MED21` -> 2021, `NAISD22` -> 2022); for each figure the latest year of the file
+    is kept. Counts are rounded to the unit (IRIS figures are weighted); the unemployment rate
+    is `P..CHOM1564 / P..ACT1564 × 100`. Secret or blank values stay missing."""
+    if isinstance(content, (str, Path)):
+        return _read_insee_path(Path(content), file_name, code)
+    content = _buffer(content)
+    head = _head(content, file_name)
+    kind = _kind_of(head)
+    if kind is None or not kind.startswith("insee_"):
+        raise UnreadableFile(f"Le fichier « {file_name} » n'est pas un fichier communal de "
+                             "l'INSEE reconnu.")
+    code = _commune_code(code)
+    code_col = _insee_code_column(head.fields)
+    columns = _insee_columns(head.fields)
+    # The latest year of each figure.
+    chosen = {key: (max(years), years[max(years)]) for key, years in columns.items()}
+    wanted = list(dict.fromkeys(c for _year, cols in chosen.values() for c in cols))
+    rows = _rows_for(content, head, code_col, wanted, code)
+    if rows.empty:
+        raise OpendataError(f"La commune {code} ne figure pas dans le fichier « {file_name} ».")
+    numbers = {c: _numbers(rows[c]) for c in wanted}
+    figures: dict[int, dict[str, float]] = {}
+    notes: list[str] = []
+    several = len(rows) > 1
+    for key in POPULATION_KEYS:
+        if key not in chosen:
+            continue
+        year, cols = chosen[key]
+        how = INSEE_SOURCES[key][0]
+        label = POPULATION.column(key).label
+        source = " + ".join(cols) if how == "sum" else " / ".join(cols)
+        if how == "single" and several:
+            value = math.nan
+            why = "plusieurs lignes pour la commune, valeur non additionnable"
+        elif any(numbers[c].isna().any() for c in cols):
+            value = math.nan
+            why = "valeur secrète ou absente dans le fichier"
+        elif how == "ratio":
+            num, den = (float(numbers[c].sum()) for c in cols)
+            value = 100 * num / den if den > 0 else math.nan
+            why = "dénominateur nul"
+        else:
+            value = float(sum(numbers[c].sum() for c in cols))
+            if key in _COUNT_KEYS:
+                # Half away from zero, as INSEE and formatting.fr_number round.
+                value = float(math.floor(value + 0.5))
+            why = ""
+        if math.isnan(value):
+            notes.append(f"{year} — {label} : {why} ({source}) ; {_LEFT_EMPTY}")
+            continue
+        figures.setdefault(year, {})[key] = value
+        shown = fr_number(value, 0 if key in _COUNT_KEYS else 1)
+        origin = f"{source}, somme de {len(rows)} lignes" if several and how != "single" \
+            else source
+        notes.append(f"{year} — {label} : {shown} ({origin}).")
+    return InseeFigures(kind=kind, code=code, figures=figures, notes=notes, rows=len(rows))
+
+
+
+def _read_insee_path(path: Path, file_name: str, code: str) -> InseeFigures:
+    import mmap
+
+    with open(path, "rb") as handle:
+        if path.stat().st_size == 0:
+            raise UnreadableFile(f"Le fichier « {file_name} » est vide.")
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+            return read_insee(view, file_name, code)
+
+
+def apply_population(data: CtgData, figures: dict[int, dict]) -> CtgData:
+    """A new CtgData whose Population table has the cells of `figures` ({year: {column key:
+    value}}) filled or replaced — rows added for new years — and every other cell untouched.
+    Missing values (None/NaN) never overwrite a figure. `present` is {"population"}."""
+    keys = {c.key for c in POPULATION.columns}
+    table = data.tables["population"].copy()
+    added = False
+    for year, values in sorted(figures.items()):
+        mask = table["annee"] == int(year)
+        if not mask.fillna(False).any():
+            row = pd.DataFrame({"annee": pd.array([int(year)], dtype="Int64")})
+            table = pd.concat([table, row], ignore_index=True)
+            mask = table["annee"] == int(year)
+            added = True
+        mask = mask.fillna(False).astype(bool)
+        for key, value in values.items():
+            if key not in keys or key == "annee" or value is None or pd.isna(value):
+                continue
+            table.loc[mask, key] = float(value)
+    if added:
+        table = table.sort_values("annee", kind="stable", na_position="last")
+    tables = dict(data.tables) | {"population": table.reset_index(drop=True)}
+    return CtgData(dict(data.territoire), tables, frozenset({"population"}))
+
+
+# --- import into the store -----------------------------------------------------------------
+
+def _s(n: int) -> str:
+    return "s" if n > 1 else ""
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{_s(n)}"
+
+
+def _years_text(years) -> str:
+    years = sorted(set(int(y) for y in years))
+    if not years:
+        return ""
+    return str(years[0]) if len(years) == 1 else f"{years[0]} à {years[-1]}"
+
+
+def _already_stored(store, rows: pd.DataFrame) -> bool:
+    """True when every row is already stored with the same value (missing = missing)."""
+    stored = store.references(niveau=rows["niveau"].iloc[0])
+    key = ["niveau", "code", "annee", "indicateur", "source"]
+    merged = rows.merge(stored[[*key, "valeur"]], on=key, how="left", suffixes=("", "_base"),
+                        indicator=True)
+    same = (merged["_merge"] == "both") & (
+        (merged["valeur"] == merged["valeur_base"])
+        | (merged["valeur"].isna() & merged["valeur_base"].isna()))
+    return bool(same.all())
+
+
+def import_opendata(store, content, file_name: str, code: str | None = None,
+                    author: str = "") -> OpendataOutcome:
+    """Import an open-data file: Caf coverage rates go to the reference table
+    (`store.save_references`); INSEE figures become a new version (kind "opendata") of
+    territory `code` (or of the only territory of the store) with its Population filled.
+    Raises errors.UnreadableFile (unrecognised file) or OpendataError (unusable as asked)."""
+    if isinstance(content, (str, Path)):
+        content = Path(content).read_bytes()
+    content = _buffer(content)
+    kind = detect(content, file_name)
+    content_hash = hashlib.sha256(content).hexdigest()
+    if kind.startswith("caf_"):
+        rows, notes = _parse_caf(content, file_name)
+        if rows.empty:
+            raise OpendataError(f"Le fichier « {file_name} » ne contient aucune ligne de taux "
+                                "de couverture utilisable.")
+        places = rows["code"].nunique()
+        if _already_stored(store, rows):
+            message = (f"{KINDS[kind]} : ces {_count(len(rows), 'valeur')} sont déjà dans la "
+                       "base, rien n'a changé.")
+            return OpendataOutcome(kind, KINDS[kind], message, notes=notes, duplicate=True)
+        store.save_references(rows, file_name=file_name, content_hash=content_hash)
+        message = (f"{KINDS[kind]} : {_count(len(rows), 'valeur')} importée{_s(len(rows))} "
+                   f"pour {_count(places, 'territoire')}, "
+                   f"années {_years_text(rows['annee'])}.")
+        return OpendataOutcome(kind, KINDS[kind], message, reference_rows=len(rows), notes=notes)
+
+    if code is None:
+        territories = store.territories()
+        if len(territories) != 1:
+            listed = ", ".join(f"{t.code} {t.nom}" for t in territories)
+            raise OpendataError(
+                "La base ne contient aucun territoire : importez d'abord un classeur."
+                if not territories else
+                f"Plusieurs territoires dans la base ({listed}) : précisez le territoire.")
+        code = territories[0].code
+    code = str(code).strip()
+    current = store.load(code)
+    if current is None:
+        raise OpendataError(f"Le territoire {code} n'est pas dans la base : importez d'abord son "
+                            "classeur.")
+    found = read_insee(content, file_name, code)
+    if not found.figures:
+        raise OpendataError(f"Le fichier « {file_name} » ne donne aucune valeur utilisable "
+                            f"pour la commune {code} : " + " ".join(found.notes))
+    updated = apply_population(current, found.figures)
+    from ctg_data.storage import changes_between
+
+    changes = changes_between(current, updated, sheets={"population"})
+    if not changes:
+        message = (f"{KINDS[kind]} : les chiffres du fichier sont déjà ceux de la base, "
+                   "aucune nouvelle version.")
+        return OpendataOutcome(kind, KINDS[kind], message, notes=found.notes)
+    filled = sum(len(v) for v in found.figures.values())
+    summary = (f"{KINDS[kind]} : {_count(filled, 'valeur')} de la feuille Population "
+               f"({_years_text(found.figures)}) depuis « {file_name} ».")
+    left_missing = [n for n in found.notes if n.endswith(_LEFT_EMPTY)]
+    ids = store.save([updated], kind="opendata", author=author, file_name=file_name,
+                     content_hash=content_hash, warnings=left_missing, changes=changes,
+                     summary=summary)
+    message = f"{summary} Version {ids[0]} créée."
+    return OpendataOutcome(kind, KINDS[kind], message, version_ids=ids, notes=found.notes)
