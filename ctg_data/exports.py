@@ -1,0 +1,616 @@
+"""Exports of tables and charts: styled XLSX and French-Excel CSV tables, statistical secrecy,
+formula neutralising, and chart images rendered by kaleido with Debian chromium.
+
+Safety rule for spreadsheets: a user text is never written where a spreadsheet could run it as a
+formula. In CSV, a text starting with `=`, `+`, `-`, `@`, tab or carriage return gets a leading
+apostrophe (`neutralise`). In XLSX every text is written as an explicit string cell, and such a
+text also carries Excel's own "quote prefix" flag (what Excel sets when a person types an
+apostrophe first): the reader sees the text as typed, and editing the cell keeps it text.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import os
+import re
+import threading
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ctg_data import settings
+
+# ---------------------------------------------------------------------------------------------
+# Formula neutralising
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MISSING = "—"  # em dash: what a spreadsheet shows for a missing value
+
+
+def is_dangerous(text: object) -> bool:
+    """Whether `text` is a string a spreadsheet could take for a formula."""
+    return isinstance(text, str) and text.startswith(_FORMULA_STARTS)
+
+
+def neutralise(text):
+    """`text` made inert for a spreadsheet or CSV: a string starting with `=`, `+`, `-`, `@`,
+    tab or carriage return gets a leading apostrophe. Anything that is not a string (numbers,
+    including negative ones, None) is returned unchanged."""
+    if is_dangerous(text):
+        return "'" + text
+    return text
+
+
+# ---------------------------------------------------------------------------------------------
+# Values
+
+def _is_missing(value) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float | np.floating):
+        return math.isnan(value)
+    return False
+
+
+def _python_value(value):
+    """A plain Python value for a cell: numpy scalars unwrapped, bools as Oui/Non."""
+    if isinstance(value, bool | np.bool_):
+        return "Oui" if value else "Non"
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%d/%m/%Y")
+    return value
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+# ---------------------------------------------------------------------------------------------
+# XLSX
+
+# Number formats are stored in the file in Excel's neutral (en-US) notation; a French Excel or
+# LibreOffice shows them with a space for thousands and a decimal comma. The non-breaking space
+# before % and € keeps the unit on the number's line.
+NUMBER_FORMATS = {
+    "int": "#,##0",
+    "decimal": "#,##0.0",
+    "percent": '#,##0.0"\u00a0%"',
+    "euro": '#,##0"\u00a0€"',
+    "year": "0",
+    # Mixed column (key figures): whole numbers as `int`, others with one decimal, per cell.
+    "number": "#,##0.0",
+    "text": "General",
+}
+_KIND_ALIASES = {"float": "decimal", "entier": "int", "pourcentage": "percent", "%": "percent",
+                 "annee": "year", "€": "euro"}
+
+
+def _kind(name: str) -> str:
+    kind = _KIND_ALIASES.get(name, name)
+    if kind not in NUMBER_FORMATS:
+        raise ValueError(f"Format de colonne inconnu : {name!r} "
+                         f"(attendu : {', '.join(NUMBER_FORMATS)}).")
+    return kind
+
+
+def guess_format(column: str, values: pd.Series) -> str:
+    """The number format kind of a column nobody declared: from its header (`(%)`, `taux`,
+    `€`, `Année`) and its values (whole numbers or not); `text` for non-numeric columns."""
+    header = str(column).lower()
+    numbers = [v for v in values if _is_number(_python_value(v)) and not _is_missing(v)]
+    if not numbers:
+        return "text"
+    if header.startswith(("année", "annee")):
+        return "year"
+    if "%" in header or header.startswith("taux"):
+        return "percent"
+    if "€" in header or "montant" in header:
+        return "euro"
+    if all(float(v).is_integer() for v in numbers):
+        return "int"
+    return "decimal"
+
+
+@dataclass
+class TableSheet:
+    """One table to write as one worksheet (see `tables_to_xlsx`)."""
+
+    frame: pd.DataFrame
+    title: str | None = None
+    source: str | None = None
+    formats: dict | None = None
+    sheet_name: str = "Tableau"
+    note: str | None = None
+    # Column widths forced by the caller (header -> characters); others are measured.
+    widths: dict = field(default_factory=dict)
+
+
+def _display_length(value, kind: str) -> int:
+    """Roughly how many characters Excel shows for `value` in a column of `kind`."""
+    if _is_number(value):
+        digits = len(f"{abs(value):,.0f}") + (1 if value < 0 else 0)
+        extra = {"decimal": 2, "percent": 4, "euro": 2}.get(kind, 0)
+        return digits + extra
+    text = str(value)
+    return max((len(line) for line in text.splitlines()), default=0)
+
+
+def _unique_sheet_name(name: str, taken: set[str]) -> str:
+    """A valid, unique worksheet name: no []:*?/\\ characters, at most 31 characters."""
+    clean = re.sub(r"[\[\]:*?/\\]", "-", str(name)).strip("' ") or "Tableau"
+    clean = clean[:31]
+    candidate, n = clean, 2
+    while candidate.lower() in taken:
+        suffix = f" ({n})"
+        candidate = clean[:31 - len(suffix)] + suffix
+        n += 1
+    taken.add(candidate.lower())
+    return candidate
+
+
+def _write_text(cell, text: str) -> None:
+    """Write a user text as an explicit string cell; a formula-looking text gets Excel's
+    quote-prefix flag so that it stays text even when edited."""
+    cell.value = text
+    cell.data_type = "s"
+    if is_dangerous(text):
+        cell.quotePrefix = True
+
+
+def _write_sheet(ws, table: TableSheet) -> None:
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    frame = table.frame
+    formats = dict(table.formats or {})
+    columns = list(frame.columns)
+    kinds = {c: _kind(formats[c]) if c in formats else guess_format(c, frame[c]) for c in columns}
+
+    row = 1
+    if table.title:
+        _write_text(ws.cell(row, 1), str(table.title))
+        ws.cell(row, 1).font = Font(bold=True, size=13)
+        row += 1
+    if table.source:
+        _write_text(ws.cell(row, 1), f"Source : {table.source}")
+        ws.cell(row, 1).font = Font(italic=True, color="555555")
+        row += 1
+    if row > 1:
+        row += 1  # one blank row between the heading lines and the table
+    header_row = row
+
+    header_font = Font(bold=True)
+    header_fill = PatternFill("solid", fgColor="DCE6F1")
+    thin = Side(style="thin", color="808080")
+    for j, col in enumerate(columns, start=1):
+        cell = ws.cell(header_row, j)
+        _write_text(cell, str(col))
+        cell.font = header_font
+        cell.fill = header_fill
+        cell.border = Border(bottom=thin)
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+
+    # Headers wrap: a column needs its longest header word, not its whole header, on one line.
+    widths = {c: max(max((len(w) for w in str(c).split()), default=0), min(len(str(c)), 18))
+              for c in columns}
+    long_text = set()
+    for i, record in enumerate(frame.itertuples(index=False, name=None), start=header_row + 1):
+        for j, (col, raw) in enumerate(zip(columns, record, strict=True), start=1):
+            cell = ws.cell(i, j)
+            kind = kinds[col]
+            if _is_missing(raw):
+                cell.value = MISSING
+                cell.data_type = "s"
+                cell.alignment = Alignment(horizontal="right" if kind != "text" else "center")
+                continue
+            value = _python_value(raw)
+            if _is_number(value):
+                whole = float(value).is_integer()
+                if kind in ("int", "year", "euro", "number") and whole:
+                    value = int(value)
+                cell.value = value
+                if kind == "number" and whole:
+                    cell.number_format = NUMBER_FORMATS["int"]
+                else:
+                    cell.number_format = NUMBER_FORMATS[kind if kind != "text" else "decimal"]
+            else:
+                text = str(value)
+                _write_text(cell, text)
+                if kind != "text":
+                    # A marker such as « s » (secret) in a numeric column: aligned with numbers.
+                    cell.alignment = Alignment(horizontal="right")
+                elif len(text) > 40 or "\n" in text:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+                    long_text.add(col)
+            widths[col] = max(widths[col], _display_length(value, kind))
+
+    for j, col in enumerate(columns, start=1):
+        cap = 60 if col in long_text else 45
+        width = table.widths.get(col) or min(max(widths[col], 6) + 2, cap)
+        ws.column_dimensions[get_column_letter(j)].width = width
+
+    if table.note:
+        note_row = header_row + len(frame) + 2
+        _write_text(ws.cell(note_row, 1), f"Note : {table.note}")
+        ws.cell(note_row, 1).font = Font(italic=True, color="555555")
+
+    ws.freeze_panes = ws.cell(header_row + 1, 1).coordinate
+    ws.sheet_view.zoomScale = 100
+
+
+def tables_to_xlsx(tables: Iterable[TableSheet]) -> bytes:
+    """One .xlsx workbook with one worksheet per table, each styled like `table_to_xlsx`."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    taken: set[str] = set()
+    for table in tables:
+        ws = wb.create_sheet(_unique_sheet_name(table.sheet_name, taken))
+        _write_sheet(ws, table)
+    if not wb.worksheets:
+        wb.create_sheet("Tableau")
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def table_to_xlsx(frame: pd.DataFrame, *, title: str | None = None, source: str | None = None,
+                  formats: dict | None = None, sheet_name: str = "Tableau",
+                  note: str | None = None) -> bytes:
+    """`frame` as an .xlsx file: real numbers with number formats, the French headers as given,
+    an em dash for missing values, a bold frozen header row, measured column widths, and the
+    title and source above the header (and a note below the table) when given.
+
+    `formats` maps a column to `int`, `decimal` (one decimal), `percent` (a 0-100 value shown
+    « 12,3 % »), `euro`, `year`, `number` (whole numbers as `int`, others as `decimal`, cell by
+    cell) or `text`; undeclared columns are guessed (`guess_format`)."""
+    return tables_to_xlsx([TableSheet(frame, title=title, source=source, formats=formats,
+                                      sheet_name=sheet_name, note=note)])
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV
+
+def _csv_number(value: float | int) -> str:
+    """A number as French Excel reads it: decimal comma, no thousands separator, no exponent."""
+    if isinstance(value, int):
+        return str(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    text = np.format_float_positional(round(value, 10), trim="-")
+    return text.replace(".", ",")
+
+
+def _csv_cell(value) -> str:
+    if _is_missing(value):
+        return ""
+    value = _python_value(value)
+    if _is_number(value):
+        return _csv_number(value)
+    return neutralise(str(value))
+
+
+def table_to_csv(frame: pd.DataFrame) -> bytes:
+    """`frame` as a CSV for French Excel: `;` separator, decimal comma, UTF-8 with BOM, CRLF
+    line ends, missing values empty, every text neutralised (see `neutralise`)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([neutralise(str(c)) for c in frame.columns])
+    for record in frame.itertuples(index=False, name=None):
+        writer.writerow([_csv_cell(v) for v in record])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+# ---------------------------------------------------------------------------------------------
+# Statistical secrecy
+
+SECRET = "s"  # what a masked cell shows, as in INSEE and Caf tables
+
+
+def secrecy_threshold(override: int | None = None) -> int:
+    """The secrecy threshold: `override` (a per-source value) or the `seuil_secret` setting."""
+    return int(override) if override is not None else int(settings.get("seuil_secret"))
+
+
+def mask_small_counts(frame: pd.DataFrame, count_columns: Sequence[str],
+                      threshold: int | None = None, *, total_columns: Sequence[str] = (),
+                      total_rows: Sequence = ()) -> tuple[pd.DataFrame, str]:
+    """Mask the small counts of `frame` for an export; return the masked copy and a French note
+    (empty string when nothing was masked).
+
+    Primary rule: a count of `count_columns` strictly between 0 and `threshold` (default: the
+    `seuil_secret` setting; pass a value to override it for one source) is replaced by « s ».
+    Zero is kept: it reveals nobody.
+
+    Secondary rule, so that no masked value can be recomputed by difference: `total_columns` are
+    row sums of the other count columns, `total_rows` (index labels) are column sums of the other
+    rows. In every such sum (its parts plus its total), when exactly one cell is masked, the
+    smallest visible non-zero part is masked too — or the total, when no part is left. This is
+    repeated until no sum has a single masked cell (a new mask in a row may expose a column).
+    Missing values (NaN) are left as they are."""
+    limit = secrecy_threshold(threshold)
+    counts = [c for c in count_columns if c in frame.columns]
+    totals_c = [c for c in total_columns if c in frame.columns]
+    if totals_c and not set(totals_c) <= set(counts):
+        counts += [c for c in totals_c if c not in counts]
+    parts_c = [c for c in counts if c not in totals_c]
+    # Work on row positions: the index may repeat labels.
+    index = list(range(len(frame)))
+    wanted_totals = set(total_rows)
+    totals_r = [i for i, label in enumerate(frame.index) if label in wanted_totals]
+    parts_r = [i for i in index if i not in totals_r]
+    position = {c: frame.columns.get_loc(c) for c in counts}
+
+    values = {(r, c): frame.iat[r, position[c]] for r in index for c in counts}
+    masked: set = set()
+    for key, v in values.items():
+        number = pd.to_numeric(v, errors="coerce")
+        if not pd.isna(number) and 0 < number < limit:
+            masked.add(key)
+    primary = set(masked)
+
+    def groups():
+        """Each additive relation: (parts, totals) as lists of cell keys."""
+        if totals_c:
+            for r in index:
+                yield [(r, c) for c in parts_c], [(r, c) for c in totals_c]
+        if totals_r:
+            for c in counts:
+                yield [(r, c) for r in parts_r], [(r, c) for r in totals_r]
+
+    def visible_number(key):
+        number = pd.to_numeric(values[key], errors="coerce")
+        return None if pd.isna(number) or key in masked else float(number)
+
+    changed = True
+    while changed:
+        changed = False
+        for parts, totals in groups():
+            members = parts + totals
+            if sum(k in masked for k in members) != 1:
+                continue
+            candidates = [(n, k) for k in parts if (n := visible_number(k)) not in (None, 0.0)]
+            if candidates:
+                masked.add(min(candidates, key=lambda t: t[0])[1])
+            else:
+                spare = [k for k in totals if visible_number(k) is not None]
+                if not spare:
+                    continue
+                masked.add(spare[0])
+            changed = True
+
+    out = frame.copy()
+    if not masked:
+        return out, ""
+    for c in {c for _, c in masked}:
+        out[c] = out[c].astype(object)
+    for r, c in masked:
+        out.iat[r, position[c]] = SECRET
+    note = (f"Effectifs inférieurs à {limit} masqués (secret statistique), "
+            f"notés « {SECRET} ».")
+    if masked - primary:
+        note += (" D'autres cellules ou totaux sont masqués aussi pour qu'on ne puisse pas "
+                 "retrouver les valeurs masquées par différence.")
+    return out, note
+
+
+# ---------------------------------------------------------------------------------------------
+# Chart images
+
+IMAGE_FORMATS = ("png", "svg", "pdf")
+_MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
+_RENDER_TIMEOUT_S = 90
+
+_server_lock = threading.Lock()   # guards the one kaleido server of the process
+_render_lock = threading.Lock()   # the kaleido server answers one request at a time
+_server_started = False
+_broken: str | None = None        # set when the browser failed: later calls fail fast
+_warmed = False
+_CACHE_SIZE = 64                  # images kept in memory (a chart PNG is ~100-300 kB)
+_image_cache: OrderedDict[str, bytes] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+class ImageExportError(RuntimeError):
+    """Chart images cannot be produced; `str(error)` is a French message for the user."""
+
+
+def browser_path() -> str | None:
+    """The chromium executable kaleido will use (setting `chromium_path`), or None when it is
+    not an executable file."""
+    path = str(settings.get("chromium_path") or "")
+    return path if path and os.path.isfile(path) and os.access(path, os.X_OK) else None
+
+
+def image_export_message() -> str:
+    """Why chart images are unavailable, in French; empty when they are available."""
+    if _broken:
+        return _broken
+    if browser_path() is None:
+        path = settings.get("chromium_path")
+        return (f"Export d'image indisponible : navigateur Chromium introuvable ({path}). "
+                "Installez le paquet Debian « chromium » ou indiquez son chemin dans "
+                "CTG_CHROMIUM_PATH. Les tableaux et le reste de l'application fonctionnent.")
+    return ""
+
+
+def image_export_available() -> bool:
+    """Whether chart images (PNG, SVG, PDF) can be produced in this process."""
+    return not image_export_message()
+
+
+def _ensure_server() -> None:
+    """Start kaleido's browser once per process (the first image takes ~2 s, the next ones
+    ~0.2 s) instead of once per image."""
+    global _server_started
+    with _server_lock:
+        if _server_started:
+            return
+        path = browser_path()
+        if path is None:
+            raise ImageExportError(image_export_message())
+        # choreographer reads BROWSER_PATH when no explicit path is given: set both so that any
+        # kaleido call in the process finds Debian's chromium, never a downloaded one.
+        os.environ["BROWSER_PATH"] = path
+        import kaleido
+        # mathjax=False: the default would fetch MathJax from a CDN, and we run offline.
+        kaleido.start_sync_server(path=path, mathjax=False, silence_warnings=True)
+        _server_started = True
+
+
+def warm_up() -> None:
+    """Start the browser and load plotly.js in the background now (~3 s) when images will be
+    needed soon, e.g. at the start of a bilan; does nothing when no browser is available or
+    when it already ran."""
+    global _warmed
+    if _warmed or not image_export_available():
+        return
+    _warmed = True
+
+    def prime():
+        import plotly.graph_objects as go
+        try:
+            figure_to_image(go.Figure(), "png", scale=1, width=50, height=50)
+        except ImageExportError:
+            pass  # reported again, in French, by the call that needs an image
+
+    threading.Thread(target=prime, daemon=True, name="ctg-kaleido-warm-up").start()
+
+
+def _server_alive() -> bool:
+    import kaleido
+    thread = getattr(kaleido._global_server, "_thread", None)  # noqa: SLF001
+    return thread is None or thread.is_alive()
+
+
+def _render(fig_dict: dict, opts: dict) -> bytes:
+    """Render through the shared kaleido server, with a time limit so that a dead browser
+    cannot hang the application."""
+    global _broken
+    import kaleido
+
+    _ensure_server()
+    with _render_lock:
+        if _broken:
+            raise ImageExportError(_broken)
+        if not _server_alive():
+            _broken = ("Export d'image indisponible : le navigateur Chromium n'a pas pu démarrer "
+                       f"({browser_path()}).")
+            raise ImageExportError(_broken)
+        result: dict = {}
+
+        def call():
+            try:
+                result["image"] = kaleido.calc_fig_sync(fig_dict, opts=opts)
+            except BaseException as error:  # noqa: BLE001 - reported to the caller below
+                result["error"] = error
+
+        worker = threading.Thread(target=call, daemon=True, name="ctg-kaleido-call")
+        worker.start()
+        worker.join(_RENDER_TIMEOUT_S)
+        if worker.is_alive():
+            _broken = ("Export d'image indisponible : le navigateur Chromium ne répond pas "
+                       f"(plus de {_RENDER_TIMEOUT_S} s).")
+            raise ImageExportError(_broken)
+        if "error" in result:
+            raise ImageExportError(f"Export d'image impossible : {result['error']}") \
+                from result["error"]
+        return result["image"]
+
+
+def _has_text(fig, text: str) -> bool:
+    wanted = str(text).strip()
+    return any(wanted and wanted in str(a.text or "") for a in fig.layout.annotations or ())
+
+
+def figure_for_export(fig, *, title: str | None = None, source: str | None = None,
+                      data_date: str | None = None):
+    """A copy of plotly figure `fig` ready for an image: the title written on it (the figure's
+    own, or `title`), and a footer with the source and data date unless the figure's source
+    annotation already says them."""
+    import plotly.graph_objects as go
+
+    out = go.Figure(fig)
+    current = out.layout.title.text if out.layout.title else None
+    if title and not current:
+        out.update_layout(title={"text": title, "x": 0.01, "xanchor": "left"})
+    footer = []
+    if source and not _has_text(out, source):
+        footer.append(f"Source : {source}")
+    if data_date and not _has_text(out, str(data_date)):
+        footer.append(f"Données : {data_date}")
+    if footer:
+        bottom = max(out.layout.margin.b or 0, 90)
+        out.update_layout(margin={"b": bottom})
+        out.add_annotation(text=" — ".join(footer), xref="paper", yref="paper", x=0, y=0,
+                           xanchor="left", yanchor="top", yshift=-bottom + 24, showarrow=False,
+                           align="left", font={"size": 11, "color": "#555555"})
+    if not out.layout.title.text:
+        return out
+    top = max(out.layout.margin.t or 0, 70)
+    out.update_layout(margin={"t": top})
+    return out
+
+
+def figure_to_image(fig, fmt: str = "png", *, scale: float = 2, width: int | None = None,
+                    height: int | None = None, title: str | None = None,
+                    source: str | None = None, data_date: str | None = None) -> bytes:
+    """The image of plotly figure `fig` as PNG, SVG or PDF bytes (print resolution: `scale` 2
+    doubles the pixels), with its title, source and data date written on it.
+
+    Raises `ImageExportError` (French message) when chromium is missing or fails."""
+    fmt = fmt.lower()
+    if fmt not in IMAGE_FORMATS:
+        raise ValueError(f"Format d'image non pris en charge : {fmt} (png, svg ou pdf).")
+    if browser_path() is None or _broken:
+        raise ImageExportError(image_export_message())
+    ready = figure_for_export(fig, title=title, source=source, data_date=data_date)
+    layout = ready.layout
+    opts = {"format": fmt, "scale": scale,
+            "width": width or layout.width or 1000,
+            "height": height or layout.height or 560}
+    # The same chart exported twice (a download, then the bilan in two formats) is rendered
+    # once: images are cached by the figure's content and the options.
+    key = hashlib.sha256((ready.to_json() + json.dumps(opts, sort_keys=True)).encode())\
+        .hexdigest()
+    with _cache_lock:
+        if key in _image_cache:
+            _image_cache.move_to_end(key)
+            return _image_cache[key]
+    image = _render(ready.to_dict(), opts)
+    with _cache_lock:
+        _image_cache[key] = image
+        while len(_image_cache) > _CACHE_SIZE:
+            _image_cache.popitem(last=False)
+    return image
+
+
+def image_mime(fmt: str) -> str:
+    """The MIME type of an image format (for a download button)."""
+    return _MIME[fmt.lower()]
+
+
+def _slug(title: str) -> str:
+    folded = unicodedata.normalize("NFKD", str(title))
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:80] or "export"
+
+
+def export_file_name(title: str, ext: str) -> str:
+    """A safe, readable file name from a French title: « Taux de couverture 2023 » ->
+    `taux-de-couverture-2023.png`."""
+    return f"{_slug(title)}.{ext.lstrip('.')}"
+

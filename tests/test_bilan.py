@@ -1,0 +1,322 @@
+"""The bilan report on the Lys-lez-Lannoy sample: each format is built once and opened with its
+own library (python-docx, python-pptx, openpyxl, pypdf); PDF pages are written as PNG under
+test-output/bilan/ for people to look at."""
+
+import io
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+from docx import Document
+from pptx import Presentation
+from pypdf import PdfReader
+
+from ctg_data import bilan, exports, indicators
+from ctg_data.model import CtgData
+from ctg_data.storage import Store
+from ctg_data.workbook import load_workbook
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "sample_data" / "ctg_lys_lez_lannoy.xlsx"
+OUTPUT = REPO / "test-output" / "bilan"
+ANNEE = 2023
+EVALUATION_COLUMNS = ["Actions", "Indicateurs retenus", "Résultats attendus",
+                      "Résultats obtenus", "Analyse globale", "Niveau d'atteinte"]
+FORMULA = "=1+1"
+COMMENT = "Le comité note la hausse des places chez les assistantes maternelles."
+
+
+def flat(text: str) -> str:
+    """Text with every kind of space (no-break, narrow no-break, newline) as one space."""
+    return re.sub(r"[\s\u00a0\u202f]+", " ", text)
+
+
+@pytest.fixture(scope="module")
+def data() -> CtgData:
+    """The sample, with a formula-looking analysis typed by a user on the second plan row."""
+    report = load_workbook(SAMPLE.read_bytes(), SAMPLE.name)
+    assert report.ok, [p.as_line() for p in report.errors]
+    sample = report.datasets[0]
+    plan = sample.table("plan_action").copy()
+    plan.loc[1, "analyse"] = FORMULA
+    tables = dict(sample.tables, plan_action=plan)
+    return CtgData(sample.territoire, tables, sample.present)
+
+
+@pytest.fixture(scope="module")
+def store(data, tmp_path_factory):
+    """A real SQLite store holding the sample and one comité comment on a bilan chart."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('bilan') / 'ctg.sqlite'}"
+    s = Store(url)
+    s.save([data], kind="import", author="test")
+    s.add_comment(data.code, "assistantes_maternelles", COMMENT, author="Copil", annee=ANNEE)
+    return s
+
+
+@pytest.fixture(scope="module")
+def documents(data, store) -> dict:
+    """Each format built once (chart images are rendered once, then reused from the cache);
+    the progress reports of each build are kept under key `progress_<fmt>`."""
+    assert exports.image_export_available(), exports.image_export_message()
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for fmt in ("pdf", "docx", "pptx", "xlsx"):
+        steps = []
+        out[fmt] = bilan.build_bilan(data, ANNEE, fmt, store=store,
+                                     progress=lambda f, m, steps=steps: steps.append((f, m)))
+        out[f"progress_{fmt}"] = steps
+        (OUTPUT / f"bilan_{ANNEE}.{fmt}").write_bytes(out[fmt])
+    return out
+
+
+@pytest.fixture(scope="module")
+def pdf_pages(documents) -> list[str]:
+    return [flat(page.extract_text()) for page in PdfReader(io.BytesIO(documents["pdf"])).pages]
+
+
+def axes_of(data) -> list[str]:
+    plan = data.table("plan_action")
+    return list(dict.fromkeys(plan["axe"]))
+
+
+def expected_rate_text(data) -> str:
+    rate = indicators.coverage(data, ANNEE).taux["global"]
+    return f"{rate:.1f}".replace(".", ",") + " places pour 100 enfants"
+
+
+HEADINGS = [f"Chiffres clés {ANNEE}", "Diagnostic du territoire",
+            "Offre d'accueil du jeune enfant et taux de couverture",
+            "Enfance-jeunesse : accueils de loisirs", "Plan d'action et évaluation",
+            "Analyses et commentaires du comité", "Méthodologie et sources"]
+
+
+# --- progress ----------------------------------------------------------------------------------
+
+def test_progress_goes_up_to_one_with_french_messages(documents):
+    steps = documents["progress_pdf"]
+    fractions = [f for f, _ in steps]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0 and len(steps) > 10
+    assert any(m.startswith("Graphique : ") for _, m in steps)
+    assert steps[-1][1] == "Bilan prêt"
+
+
+def test_unknown_format_is_refused_in_french(data):
+    with pytest.raises(ValueError, match="Format de bilan inconnu"):
+        bilan.build_bilan(data, ANNEE, "odt")
+
+
+# --- PDF ---------------------------------------------------------------------------------------
+
+def test_pdf_headings_rate_accents_and_page_numbers(documents, pdf_pages, data):
+    text = " ".join(pdf_pages)
+    for heading in HEADINGS:
+        assert heading in text, heading
+    assert "Sommaire" in pdf_pages[1]
+    assert expected_rate_text(data) in text
+    assert "Lys-lez-Lannoy" in pdf_pages[0] and f"Bilan {ANNEE}" in pdf_pages[0]
+    assert f"page 3 / {len(pdf_pages)}" in pdf_pages[2]
+    assert COMMENT in text
+
+
+def test_pdf_is_a4_with_embedded_dejavu_fonts(documents):
+    reader = PdfReader(io.BytesIO(documents["pdf"]))
+    sizes = {tuple(round(float(v)) for v in page.mediabox[2:]) for page in reader.pages}
+    assert sizes <= {(595, 842), (842, 595)} and (595, 842) in sizes
+    fonts = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            fonts[str(font["/BaseFont"])] = "/FontFile2" in descriptor
+    assert fonts and all(fonts.values())
+    assert any("DejaVu" in name for name in fonts)
+
+
+def test_pdf_evaluation_tables_list_the_annex_columns_in_order(pdf_pages, data):
+    for number, axe in enumerate(axes_of(data), start=1):
+        page = next(p for p in pdf_pages if f"Tableau d'évaluation — {axe}" in p)
+        start = page.index(f"Tableau d'évaluation — {axe}")
+        positions = [page.index(col, start) for col in EVALUATION_COLUMNS]
+        assert positions == sorted(positions), axe
+
+
+def test_pdf_pages_as_png_for_people(documents, pdf_pages):
+    """Pages 1 (title) and the first evaluation page go to test-output/bilan/ as PNG."""
+    assert shutil.which("pdftoppm"), "pdftoppm (poppler-utils) is needed"
+    pdf = OUTPUT / f"bilan_{ANNEE}.pdf"
+    evaluation = next(i for i, p in enumerate(pdf_pages, start=1) if "Tableau d'évaluation" in p)
+    for page, name in ((1, "page_titre"), (3, "page_chiffres_cles"), (evaluation,
+                                                                      "page_evaluation")):
+        subprocess.run(["pdftoppm", "-png", "-r", "80", "-singlefile", "-f", str(page), "-l",
+                        str(page), str(pdf), str(OUTPUT / name)], check=True, timeout=60)
+        assert (OUTPUT / f"{name}.png").read_bytes().startswith(b"\x89PNG")
+
+
+# --- DOCX --------------------------------------------------------------------------------------
+
+def test_docx_headings_toc_and_rate(documents, data):
+    doc = Document(io.BytesIO(documents["docx"]))
+    heading1 = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    heading2 = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]
+    assert heading1 == HEADINGS[:6] + ["Pilotage", HEADINGS[6]]
+    assert all(axe in heading2 for axe in axes_of(data))
+    assert [p.text for p in doc.paragraphs if p.style.name == "Title"] == \
+        [f"Bilan {ANNEE} de la CTG — Lys-lez-Lannoy"]
+    instructions = "".join(el.text for el in doc.element.body.iter()
+                           if el.tag.endswith("}instrText"))
+    assert 'TOC \\o "1-2"' in instructions
+    text = flat("\n".join(p.text for p in doc.paragraphs))
+    assert expected_rate_text(data) in text
+    assert COMMENT in text
+
+
+def test_docx_evaluation_table_of_each_axis(documents, data):
+    doc = Document(io.BytesIO(documents["docx"]))
+    tables = [t for t in doc.tables
+              if [c.text for c in t.rows[0].cells] == EVALUATION_COLUMNS]
+    plan = data.table("plan_action")
+    axes = axes_of(data)
+    assert len(tables) == len(axes)
+    for table, axe in zip(tables, axes, strict=True):
+        rows = plan[plan["axe"] == axe]
+        assert [r.cells[1].text for r in table.rows[1:]] == rows["indicateur"].tolist()
+        first_action = rows.iloc[0]
+        assert table.rows[1].cells[0].text == \
+            f"Action {first_action['numero_action']} : {first_action['action']}"
+        assert all(r.cells[5].text.split(" (")[0] in
+                   {"Atteint", "En bonne voie", "En retard", "Non renseigné"}
+                   for r in table.rows[1:])
+    # the user text typed as a formula is printed as typed
+    assert any(c.text == FORMULA for t in tables for r in t.rows for c in r.cells)
+
+
+def test_docx_masks_small_count_and_explains_it(documents, data):
+    children = data.table("accueil_petite_enfance").set_index("annee")
+    assert 0 < children.loc[2022, "enfants_gardes_domicile"] < 5  # the sample's small count
+    doc = Document(io.BytesIO(documents["docx"]))
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "Année"
+                 and "Garde à domicile" in [c.text for c in t.rows[0].cells])
+    header = [c.text for c in table.rows[0].cells]
+    row = next(r for r in table.rows if r.cells[0].text == "2022")
+    cells = [c.text for c in row.cells]
+    assert cells[header.index("Garde à domicile")] == "s"
+    assert cells.count("s") >= 2                  # secondary mask: the row total stays visible
+    assert cells[header.index("Total des places")] != "s"
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "Effectifs inférieurs à 5 masqués (secret statistique)" in text
+
+
+def test_docx_has_one_picture_per_chart(documents):
+    doc = Document(io.BytesIO(documents["docx"]))
+    expected = sum(len(keys) for keys in bilan.CHART_KEYS.values())
+    assert len(doc.inline_shapes) == expected
+
+
+# --- PPTX --------------------------------------------------------------------------------------
+
+def test_pptx_title_slide_charts_and_evaluation_tables(documents, data):
+    prs = Presentation(io.BytesIO(documents["pptx"]))
+    assert (prs.slide_width, prs.slide_height) == (12192000, 6858000)  # 16:9
+    slides = list(prs.slides)
+    assert slides[0].shapes.title.text == f"Bilan {ANNEE} de la CTG — Lys-lez-Lannoy"
+    pictures = [s for s in slides if any(sh.shape_type == 13 for sh in s.shapes)]
+    assert len(pictures) == sum(len(keys) for keys in bilan.CHART_KEYS.values())
+    for axe in axes_of(data):
+        slide = next(s for s in slides
+                     if s.shapes.title.text == f"Tableau d'évaluation — {axe}")
+        table = next(sh.table for sh in slide.shapes if sh.has_table)
+        assert [c.text for c in table.rows[0].cells] == EVALUATION_COLUMNS
+    key = next(s for s in slides if s.shapes.title.text == f"Chiffres clés {ANNEE}")
+    assert expected_rate_text(data) in flat(" ".join(sh.text_frame.text for sh in key.shapes
+                                                     if sh.has_text_frame))
+
+
+# --- XLSX --------------------------------------------------------------------------------------
+
+def sheet_rows(ws) -> list[list]:
+    return [[c.value for c in row] for row in ws.iter_rows()]
+
+
+def test_xlsx_one_sheet_per_table_with_annex_columns(documents, data):
+    wb = openpyxl.load_workbook(io.BytesIO(documents["xlsx"]))
+    assert {"Chiffres clés", "Places par mode", "Références", "Évolution de l'offre", "ALSH",
+            "Synthèse par axe"} <= set(wb.sheetnames)
+    plan = data.table("plan_action")
+    for number, axe in enumerate(axes_of(data), start=1):
+        ws = wb[f"Évaluation axe {number}"]
+        rows = sheet_rows(ws)
+        header = rows.index(EVALUATION_COLUMNS)
+        assert ws["A1"].value == f"Tableau d'évaluation — {axe}"
+        assert ws.freeze_panes == f"A{header + 2}"
+        body = [r for r in rows[header + 1:] if any(v is not None for v in r)]
+        assert [r[1] for r in body] == plan[plan["axe"] == axe]["indicateur"].tolist()
+
+
+def test_xlsx_neutralised_formula_and_no_formula_cell(documents):
+    wb = openpyxl.load_workbook(io.BytesIO(documents["xlsx"]))
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    typed = [c for c in cells if c.value == FORMULA]
+    assert typed and all(c.data_type == "s" and c.quotePrefix for c in typed)
+
+
+def test_xlsx_masked_count_note_and_real_numbers(documents, data):
+    wb = openpyxl.load_workbook(io.BytesIO(documents["xlsx"]))
+    rows = sheet_rows(wb["Évolution de l'offre"])
+    header = next(r for r in rows if r and r[0] == "Année")
+    row_2022 = next(r for r in rows if r and r[0] == 2022)
+    assert row_2022[header.index("Garde à domicile")] == "s"
+    assert isinstance(row_2022[header.index("Total des places")], int)
+    assert any(isinstance(v, str) and v.startswith("Note : Effectifs inférieurs à 5 masqués")
+               for r in rows for v in r)
+    key = wb["Chiffres clés"]
+    rate_cell = next(row[1] for row in key.iter_rows() if row[0].value ==
+                     "Taux de couverture global")
+    assert rate_cell.data_type == "n" and rate_cell.number_format == "#,##0.0"
+    assert rate_cell.value == pytest.approx(indicators.coverage(data, ANNEE).taux["global"])
+
+
+# --- without a browser -------------------------------------------------------------------------
+
+def test_bilan_without_browser_says_so_and_still_builds(data, monkeypatch):
+    monkeypatch.setenv("CTG_CHROMIUM_PATH", "/nonexistent/chromium")
+    content = bilan.build_bilan(data, ANNEE, "docx")
+    doc = Document(io.BytesIO(content))
+    assert len(doc.inline_shapes) == 0
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "Export d'image indisponible : navigateur Chromium introuvable" in text
+    assert "Graphique non inclus" in text
+    assert "Commentaires non repris" in text   # no store given
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("unite, expected", [("familles", True), ("enfants", True),
+                                             ("demandes", True), ("%", False),
+                                             ("places pour 100 enfants", False),
+                                             ("réunions", False), ("", False), (None, False)])
+def test_count_units(unite, expected):
+    assert bilan.is_count_unit(unite) is expected
+
+
+def test_fit_widths_keeps_minimums_and_total():
+    widths = bilan.fit_widths([1, 1, 8], [30, 5, 5], 100)
+    assert widths[0] == 30 and sum(widths) == pytest.approx(100)
+    assert widths[2] == pytest.approx(70 * 8 / 9)
+
+
+def test_band_count_agreement():
+    assert [bilan.band_count_text(n, b) for n, b in ((4, "atteint"), (1, "atteint"),
+                                                     (2, "non renseigné"), (3, "en retard"))] \
+        == ["4 atteints", "1 atteint", "2 non renseignés", "3 en retard"]
+
+
+def test_cell_text_french_numbers():
+    assert [bilan.cell_text(v, k) for v, k in ((1234.0, "int"), (53.456, "decimal"),
+                                               (12.34, "percent"), (2023, "year"),
+                                               (float("nan"), "int"), ("s", "int"))] == \
+        ["1\u202f234", "53,5", "12,3\u202f%", "2023", "—", "s"]
+
