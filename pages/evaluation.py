@@ -1,0 +1,76 @@
+"""Évaluation par axe: the convention's evaluation table of each axis (annex 6), the computed
+achievement and band of each indicator, a summary per axis, and the form where the chef de
+projet enters a year's value, the results obtained, the analysis and the status."""
+
+import streamlit as st
+
+import ctg_ui
+from ctg_data import editing, indicators
+from ctg_data.schemas import STATUTS_ACTION
+
+data = ctg_ui.require_data()
+annee = ctg_ui.require_year(data)
+
+st.title("Évaluation par axe")
+st.caption(f"Niveau d'atteinte de chaque indicateur avec la dernière valeur connue en {annee} "
+           "(année choisie dans la barre latérale). Atteinte = (dernière valeur − référence) / "
+           "(cible − référence).")
+
+status = indicators.plan_status(data, annee)
+if status.empty:
+    ctg_ui.empty_state("Le plan d'action de ce territoire est vide.")
+
+st.header("Synthèse par axe")
+ctg_ui.table_block(editing.axis_summary_table(status), f"synthese_axes_{annee}",
+                   formats=editing.SUMMARY_FORMATS, key="ev_synthese",
+                   title=f"Synthèse de l'évaluation par axe en {annee}",
+                   source="classeur CTG (feuille Plan d'action)")
+ctg_ui.chart_block("plan_axes", data, annee, key="ev_plan_axes")
+
+for number, axe in enumerate(editing.axes(data), start=1):
+    st.header(ctg_ui.escape_md(axe))
+    st.subheader("Tableau d'évaluation")
+    ctg_ui.text_table_block(editing.evaluation_table(data, axe, annee),
+                            f"evaluation_axe_{number}_{annee}", key=f"ev_tableau_{number}",
+                            title=f"Tableau d'évaluation — {axe}",
+                            source="classeur CTG (feuille Plan d'action)")
+    st.subheader("Indicateurs : valeurs, cibles et atteinte")
+    ctg_ui.table_block(editing.indicator_values_table(status, axe),
+                       f"indicateurs_axe_{number}_{annee}", key=f"ev_valeurs_{number}",
+                       formats=editing.VALUES_FORMATS, title=f"Indicateurs — {axe}",
+                       source="classeur CTG (feuille Plan d'action)")
+
+if not ctg_ui.editing_allowed():
+    st.stop()
+
+st.header("Saisir les résultats d'un indicateur")
+choices = editing.plan_row_choices(data)
+left, right = st.columns([3, 1])
+row = left.selectbox("Indicateur", list(choices), format_func=choices.get, key="ev_indicateur")
+st.session_state.setdefault("ev_annee", editing.entry_year(data, annee))
+year = right.number_input("Année de la valeur", min_value=1990, max_value=2100, step=1,
+                          key="ev_annee")
+plan_row = data.table("plan_action").iloc[row]
+ctg_ui.form_values("ev", (data.code, ctg_ui.version_id(), row, year), {
+    "ev_valeur": editing.raw_text(plan_row.get(str(year))),
+    "ev_resultats": editing.raw_text(plan_row["resultats_obtenus"]),
+    "ev_analyse": editing.raw_text(plan_row["analyse"]),
+    "ev_statut": editing.raw_text(plan_row["statut"]),
+})
+with st.form("ev_formulaire", border=True):
+    unite = editing.raw_text(plan_row["unite"])
+    st.text_input(f"Valeur observée en {year}" + (f" ({unite})" if unite else ""),
+                  key="ev_valeur", help="Un nombre (ex. 12 ou 12,5) ; vide si non connue.")
+    st.text_area("Résultats obtenus", key="ev_resultats", height=90)
+    st.text_area("Analyse globale", key="ev_analyse", height=110)
+    st.selectbox("Statut", ["", *STATUTS_ACTION], key="ev_statut",
+                 format_func=lambda s: s or "—")
+    ctg_ui.save_button(
+        "Enregistrer", "ev", lambda d, row=row, year=year: editing.update_plan_row(d, row, {
+            str(year): st.session_state["ev_valeur"],
+            "resultats_obtenus": st.session_state["ev_resultats"],
+            "analyse": st.session_state["ev_analyse"],
+            "statut": st.session_state["ev_statut"]}),
+        f"Résultats de l'indicateur enregistrés ({year})", key="ev_enregistrer")
+ctg_ui.edit_feedback("ev")
+ctg_ui.history_expander(data, "plan_action", row, key="ev")
