@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup system-deps bench sample
+.PHONY: run test setup system-deps test-deps bench sample
 
 $(STAMP): requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -20,11 +20,18 @@ system-deps:
 
 setup: system-deps $(STAMP)
 
+# LibreOffice Impress renders the bilan's PPTX title slide in the tests (test-output/bilan/).
+test-deps: system-deps
+	@if ! command -v soffice >/dev/null; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get install -y -q --no-install-recommends libreoffice-impress; \
+	fi
+
 run: setup
 	$(PY) -m ctg_data demo
 	$(VENV)/bin/streamlit run app.py
 
-test: setup
+test: test-deps $(STAMP)
 	$(PY) -m pytest
 
 sample: $(STAMP)

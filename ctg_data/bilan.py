@@ -672,9 +672,16 @@ def render_pptx(bilan: Bilan) -> bytes:
 
     slide = prs.slides.add_slide(prs.slide_layouts[0])
     slide.shapes.title.text = bilan.title
-    slide.shapes.title.left, slide.shapes.title.width = margin, content_width
+    # The default template's placeholders are placed for 4:3: set every coordinate, or the
+    # title and the subtitle overlap on the 16:9 slide.
+    title = slide.shapes.title
+    title.left, title.top, title.width, title.height = margin, Inches(1.6), content_width, Inches(1.5)
+    for p in title.text_frame.paragraphs:
+        for r in p.runs:
+            r.font.size = Pt(36)
     subtitle = slide.placeholders[1]
-    subtitle.left, subtitle.width = margin, content_width
+    subtitle.left, subtitle.top = margin, Inches(3.4)
+    subtitle.width, subtitle.height = content_width, Inches(2.6)
     subtitle.text = "\n".join(bilan.cover_lines)
     for p in subtitle.text_frame.paragraphs:
         for r in p.runs:

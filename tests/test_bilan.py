@@ -155,6 +155,21 @@ def test_pdf_pages_as_png_for_people(documents, pdf_pages):
         assert (OUTPUT / f"{name}.png").read_bytes().startswith(b"\x89PNG")
 
 
+
+def test_pptx_first_slide_as_png_for_people(documents, tmp_path):
+    """The PPTX's title slide rendered by LibreOffice (when installed) goes to test-output/."""
+    soffice = shutil.which("soffice")
+    if not soffice:
+        pytest.skip("LibreOffice (soffice) absent : rendu de la diapositive non produit.")
+    pptx = OUTPUT / f"bilan_{ANNEE}.pptx"
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/profil",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(pptx)],
+                   check=True, timeout=180, capture_output=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-singlefile", "-f", "1", "-l", "1",
+                    str(tmp_path / pptx.with_suffix(".pdf").name), str(OUTPUT / "diapo_titre")],
+                   check=True, timeout=60)
+    assert (OUTPUT / "diapo_titre.png").read_bytes().startswith(b"\x89PNG")
+
 # --- DOCX --------------------------------------------------------------------------------------
 
 def test_docx_headings_toc_and_rate(documents, data):
