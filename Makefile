@@ -24,7 +24,7 @@ setup: system-deps $(STAMP)
 test-deps: system-deps
 	@if ! command -v soffice >/dev/null; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get install -y -q --no-install-recommends libreoffice-impress; \
+		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends libreoffice-impress; \
 	fi
 
 run: setup
