@@ -1,0 +1,56 @@
+"""CTG dashboard entry point: page configuration, navigation grouped by the CTG's life cycle,
+and the shared sidebar (territoire, année, auteur, mode présentation).
+
+Run with `streamlit run app.py`. Pages live in `pages/`; a page whose file does not exist yet is
+simply left out of the menu.
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+import ctg_ui
+
+HERE = Path(__file__).resolve().parent
+
+# (section, file, title, material icon); the first page is the default one.
+PAGES = (
+    ("Territoire", "pages/accueil.py", "Accueil", ":material/home:"),
+    ("Diagnostic", "pages/diagnostic.py", "Diagnostic partagé", ":material/query_stats:"),
+    ("Offre et besoins", "pages/offre_besoins.py", "Offre et besoins", ":material/child_care:"),
+    ("Offre et besoins", "pages/scenarios.py", "Scénarios", ":material/tune:"),
+    ("Offre et besoins", "pages/enfance_jeunesse.py", "Enfance-jeunesse",
+     ":material/sports_soccer:"),
+    ("Plan d'action", "pages/plan_action.py", "Plan d'action", ":material/account_tree:"),
+    ("Plan d'action", "pages/fiches_actions.py", "Fiches actions", ":material/description:"),
+    ("Plan d'action", "pages/evaluation.py", "Évaluation par axe", ":material/fact_check:"),
+    ("Pilotage", "pages/pilotage.py", "Pilotage", ":material/groups:"),
+    ("Pilotage", "pages/bilan_annuel.py", "Bilan annuel", ":material/summarize:"),
+    ("Pilotage", "pages/presentation.py", "Présentation", ":material/slideshow:"),
+    ("Données", "pages/donnees.py", "Données", ":material/upload_file:"),
+)
+
+
+def build_navigation() -> tuple[dict[str, list], dict[str, st.Page]]:
+    """The st.Page objects grouped by section, and the same pages by file, skipping the
+    files that do not exist (pages written later by other people)."""
+    sections: dict[str, list] = {}
+    by_file: dict[str, st.Page] = {}
+    first = True
+    for section, file, title, icon in PAGES:
+        if not (HERE / file).is_file():
+            continue
+        page = st.Page(file, title=title, icon=icon, default=first)
+        first = False
+        sections.setdefault(section, []).append(page)
+        by_file[file] = page
+    return sections, by_file
+
+
+ctg_ui.init_state()
+sections, pages_by_file = build_navigation()
+current = st.navigation(sections)
+if ctg_ui.consume_presentation_request() and ctg_ui.PRESENTATION_PAGE in pages_by_file:
+    st.switch_page(pages_by_file[ctg_ui.PRESENTATION_PAGE])
+ctg_ui.frame()
+current.run()

@@ -1,0 +1,160 @@
+"""Accueil: the territory at a glance — key figures of the year with their evolution, the
+convention (period, signatories), what data are loaded or missing, and where they come from."""
+
+import pandas as pd
+import streamlit as st
+
+import ctg_ui
+from ctg_data import definitions, indicators, settings
+from ctg_data import formatting as fmt
+from ctg_data.schemas import TABLE_SHEETS
+
+data = ctg_ui.require_data()
+annee = ctg_ui.require_year(data)
+t = data.territoire
+
+st.title(ctg_ui.escape_md(data.nom))
+debut, fin = data.ctg_years()
+periode = f"{debut}-{fin}" if debut and fin else str(debut or fin or "période non renseignée")
+st.markdown(f"**Convention territoriale globale {periode}** — tableau de bord du comité "
+            f"technique, année {annee}.")
+
+# --- Key figures ---------------------------------------------------------------------------
+st.header("Chiffres clés", anchor="chiffres-cles")
+portrait = indicators.portrait(data)
+
+
+def latest(code: str, year: int):
+    """(value, year, previous value, previous year) of a portrait indicator, at `year` or the
+    latest earlier year holding it."""
+    rows = portrait[(portrait["indicateur"] == code) & (portrait["annee"] <= year)]
+    rows = rows.sort_values("annee")
+    if rows.empty:
+        return None, None, None, None
+    last = rows.iloc[-1]
+    prev = rows.iloc[-2] if len(rows) > 1 else None
+    return (float(last["valeur"]), int(last["annee"]),
+            None if prev is None else float(prev["valeur"]),
+            None if prev is None else int(prev["annee"]))
+
+
+def portrait_metric(code: str, text, change_text, label: str | None = None) -> None:
+    value, year, prev, prev_year = latest(code, annee)
+    definition = definitions.get(code)
+    name = label or definition.libelle
+    if value is None:
+        ctg_ui.metric(name, fmt.MISSING, help="Non renseigné dans le classeur.")
+        return
+    suffix = f" ({year})" if year != annee else ""
+    change = None if prev is None else value - prev
+    ctg_ui.metric(name + suffix, text(value),
+                  change=change, change_text=None if change is None else change_text(change),
+                  since=prev_year, sens=definition.sens, help=definition.definition)
+
+
+cible = float(st.session_state.get("cible_taux") or settings.get("cible_taux_couverture"))
+cov = indicators.coverage(data, annee, cible=cible)
+previous_years = [y for y in data.years() if y < annee]
+prev_cov = indicators.coverage(data, previous_years[-1]) if previous_years else None
+
+row1 = st.columns(4)
+with row1[0]:
+    portrait_metric("population", lambda v: fmt.fr_number(v),
+                    lambda d: fmt.fr_signed(d, 0, "habitant"))
+with row1[1]:
+    portrait_metric("naissances", lambda v: fmt.fr_number(v),
+                    lambda d: fmt.fr_signed(d, 0, "naissance"))
+with row1[2]:
+    portrait_metric("enfants_0_2", lambda v: fmt.fr_number(v),
+                    lambda d: fmt.fr_signed(d, 0, "enfant"), label="Enfants de moins de 3 ans")
+with row1[3]:
+    portrait_metric("allocataires", lambda v: fmt.fr_number(v),
+                    lambda d: fmt.fr_signed(d, 0, "foyer"))
+
+row2 = st.columns(4)
+with row2[0]:
+    rate = cov.taux.get("global")
+    prev_rate = prev_cov.taux.get("global") if prev_cov else None
+    change = None if rate is None or prev_rate is None else rate - prev_rate
+    ctg_ui.metric("Taux de couverture global", fmt.fr_number(rate, 1),
+                  change=change, change_text=None if change is None else fmt.fr_signed(change),
+                  since=prev_cov.annee if prev_cov else None, sens="hausse",
+                  help=definitions.get("taux_couverture_global").definition
+                  + " En places pour 100 enfants.")
+with row2[1]:
+    ctg_ui.metric(f"Places manquantes (cible {ctg_ui.fr_target(cible)})",
+                  fmt.fr_number(cov.places_manquantes),
+                  help=f"Places à créer pour atteindre {fmt.fr_rate(cible)} (cible réglable "
+                       "sur la page Offre et besoins).")
+with row2[2]:
+    portrait_metric("part_familles_monoparentales", lambda v: fmt.fr_percent(v),
+                    lambda d: fmt.fr_signed(d))
+with row2[3]:
+    portrait_metric("taux_pauvrete", lambda v: fmt.fr_percent(v), lambda d: fmt.fr_signed(d))
+
+ctg_ui.methodology(("population", "naissances", "enfants_0_2", "allocataires",
+                    "taux_couverture_global", "places_manquantes",
+                    "part_familles_monoparentales", "taux_pauvrete"), alertes=cov.alertes)
+
+# --- The convention --------------------------------------------------------------------------
+st.header("La convention", anchor="convention")
+kind = t.get("type") or "Commune"
+collectivite = (f"la commune de {data.nom}" if kind == "Commune" else f"l'EPCI {data.nom}")
+signataires = [t.get("caf") or "la Caf (non renseignée)", collectivite]
+left, right = st.columns(2)
+with left:
+    st.markdown(f"**Période** : {ctg_ui.escape_md(periode)}")
+    st.markdown("**Signataires** : " + " et ".join(ctg_ui.escape_md(s) for s in signataires))
+with right:
+    code_label = "Code INSEE" if kind == "Commune" else "SIREN"
+    st.markdown(f"**{code_label}** : {ctg_ui.escape_md(data.code)}")
+    if t.get("departement"):
+        st.markdown(f"**Département** : {ctg_ui.escape_md(t['departement'])}")
+    if t.get("epci"):
+        st.markdown(f"**Intercommunalité** : {ctg_ui.escape_md(t['epci'])}")
+
+# --- Data loaded -----------------------------------------------------------------------------
+st.header("Données chargées", anchor="donnees-chargees")
+rows = []
+for sheet in TABLE_SHEETS:
+    table = data.table(sheet.key)
+    years = sorted({int(y) for y in table["annee"].dropna()}) if "annee" in table else []
+    span = (f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0])) if years else ""
+    rows.append({"Feuille": sheet.name, "Lignes": len(table), "Années": span or None,
+                 "État": "chargée" if len(table) else "à compléter"})
+loaded = pd.DataFrame(rows)
+loaded["Lignes"] = loaded["Lignes"].astype("int64")
+missing = [r["Feuille"] for r in rows if r["État"] == "à compléter"]
+if missing:
+    st.warning("Données manquantes : " + ", ".join(missing) + ". Complétez le classeur puis "
+               "importez-le depuis la page Données.", icon=":material/warning:")
+else:
+    st.success("Toutes les feuilles du classeur sont renseignées.", icon=":material/check:")
+ctg_ui.table_block(loaded, "donnees-chargees", formats={"Lignes": "int"}, key="donnees_chargees")
+refs = ctg_ui.store().references()
+if len(refs):
+    st.caption(f"Données de référence importées (Caf, INSEE) : {fmt.fr_number(len(refs))} "
+               "valeurs. Les valeurs nationales publiées sont intégrées à l'application.")
+else:
+    st.caption("Aucune donnée de référence importée : seules les valeurs nationales intégrées "
+               "à l'application servent de comparaison. Les fichiers de la Caf (data.caf.fr) et "
+               "de l'INSEE s'importent depuis la page Données.")
+
+st.subheader("Origine des données", anchor="origine")
+KINDS = {"import": "Import d'un classeur", "edit": "Modification dans l'application",
+         "restore": "Restauration", "opendata": "Données ouvertes"}
+versions = ctg_ui.store().versions(data.code)
+history = pd.DataFrame([{
+    "Version": v.id, "Date": ctg_ui.local_datetime(v.created_at),
+    "Type": KINDS.get(v.kind, v.kind), "Fichier": v.file_name or None,
+    "Auteur": v.author or None, "Résumé": v.summary or None,
+    "Actuelle": "oui" if v.is_current else ""} for v in versions[:10]],
+    columns=["Version", "Date", "Type", "Fichier", "Auteur", "Résumé", "Actuelle"])
+history["Version"] = history["Version"].astype("int64")
+ctg_ui.table_block(history, "origine-des-donnees", formats={"Version": "int"},
+                   key="origine_donnees")
+if len(versions) > 10:
+    st.caption(f"Les 10 dernières versions sur {len(versions)} ; la liste complète est sur la "
+               "page Données.")
+st.page_link(ctg_ui.DONNEES_PAGE, label="Importer ou restaurer des données",
+             icon=":material/upload_file:")

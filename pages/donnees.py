@@ -1,0 +1,266 @@
+"""Données: upload a CTG workbook (or a Caf / INSEE open-data file), read the validation report
+and the preview of what will change, confirm to store; download the template and the current
+data; list the versions and restore one."""
+
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+import ctg_ui
+from ctg_data import importing, opendata, settings, writing
+from ctg_data import formatting as fmt
+from ctg_data.errors import UnreadableFile, problems_table
+from ctg_data.schemas import TABLE_SHEETS
+from ctg_data.workbook import load_workbook
+
+ctg_ui.ensure_frame()
+store = ctg_ui.store()
+infos = ctg_ui.territories()
+data = ctg_ui.current_data()
+
+st.title("Données")
+st.markdown("Importer le classeur CTG du territoire (ou une partie de ses feuilles), des données "
+            "ouvertes de la Caf ou de l'INSEE, télécharger le modèle et les données, retrouver "
+            "une version antérieure.")
+
+
+def flash(kind: str, text: str) -> None:
+    """Keep a message for the next run (the page reruns after each stored change). Messages
+    quote file and territory names: made inert for markdown."""
+    st.session_state["_message_donnees"] = (kind, ctg_ui.escape_md(text))
+
+
+message = st.session_state.pop("_message_donnees", None)
+if message:
+    getattr(st, message[0])(message[1])
+
+if ctg_ui.presentation():
+    st.info("Le mode présentation masque l'import et la restauration des données.",
+            icon=":material/slideshow:")
+    st.stop()
+
+# --- Empty database ------------------------------------------------------------------------
+if not infos:
+    st.info("La base ne contient encore aucun territoire. Importez le classeur de votre "
+            "territoire ci-dessous, ou chargez l'exemple de Lys-lez-Lannoy pour découvrir le "
+            "tableau de bord.", icon=":material/info:")
+    if st.button("Charger l'exemple (Lys-lez-Lannoy)", key="charger_exemple", type="primary",
+                 icon=":material/download:"):
+        with st.status("Chargement du classeur d'exemple…") as status:
+            outcome = importing.import_example(store)
+            status.update(label="Exemple chargé.", state="complete")
+        if outcome is None:
+            flash("warning", "Le classeur d'exemple est introuvable ou la base n'est plus vide.")
+        else:
+            flash("success" if outcome.version_ids else "error", outcome.message)
+        st.rerun()
+
+# --- Import --------------------------------------------------------------------------------
+st.header("Importer un fichier", anchor="importer")
+st.markdown("Déposez un **classeur CTG** (.xlsx, .xlsm, .xls, .ods — toutes les feuilles ou "
+            "seulement celles à mettre à jour), une feuille du classeur en **CSV**, ou un fichier "
+            "de **données ouvertes** (taux de couverture de la Caf, fichiers communaux de "
+            "l'INSEE). Rien n'est enregistré tant que vous n'avez pas confirmé, et jamais si le "
+            "fichier contient une erreur.")
+uploaded = st.file_uploader("Fichier à importer", key="fichier",
+                            type=["xlsx", "xlsm", "xls", "ods", "csv"])
+st.caption(f"Formats acceptés : .xlsx, .xlsm, .xls, .ods, .csv — "
+           f"{settings.get('max_file_mb')} Mo au plus.")
+csv_sheet = None
+if uploaded is not None and uploaded.name.lower().endswith(".csv"):
+    choices = ["(deviner d'après les colonnes)"] + [s.name for s in TABLE_SHEETS]
+    picked = st.selectbox("Feuille du classeur que contient ce CSV", choices, key="feuille_csv",
+                          help="Ignoré pour un fichier de données ouvertes.")
+    csv_sheet = None if picked == choices[0] else picked
+
+
+def analyse(content: bytes, name: str, sheet: str | None, digest: str) -> dict:
+    """What the file is and what importing it would do (kept for the next runs)."""
+    result = {"hash": digest, "sheet": sheet, "name": name}
+    if name.lower().endswith(".csv"):
+        try:
+            result.update(kind="opendata", opendata_kind=opendata.detect(content, name))
+            return result
+        except UnreadableFile:
+            pass  # not open data: a sheet of the CTG workbook
+    try:
+        report = load_workbook(content, name, sheet=sheet,
+                               territoire=data.code if data is not None else None)
+    except UnreadableFile as error:
+        return result | {"kind": "unreadable", "error": str(error.message)}
+    result.update(kind="workbook", report=report)
+    if report.ok and report.datasets:
+        result["preview"] = importing.preview(store, report)
+    return result
+
+
+if uploaded is not None:
+    content = uploaded.getvalue()
+    digest = hashlib.sha256(content).hexdigest()
+    found = st.session_state.get("_analyse")
+    if not found or found["hash"] != digest or found["sheet"] != csv_sheet \
+            or found["name"] != uploaded.name:
+        name = ctg_ui.escape_md(uploaded.name)
+        with st.status(f"Lecture et vérification de « {name} »…") as status:
+            found = analyse(content, uploaded.name, csv_sheet, digest)
+            st.session_state["_analyse"] = found
+            status.update(label=f"Fichier « {name} » lu.", state="complete")
+
+    if st.session_state.get("_importe") == digest:
+        st.success("Ce fichier vient d'être importé. Déposez un autre fichier pour continuer.",
+                   icon=":material/check_circle:")
+    elif found["kind"] == "unreadable":
+        st.error(ctg_ui.escape_md(found["error"]), icon=":material/error:")
+    elif found["kind"] == "opendata":
+        label = opendata.KINDS[found["opendata_kind"]]
+        st.success(f"Fichier reconnu : {label}.", icon=":material/dataset:")
+        if found["opendata_kind"].startswith("caf_"):
+            st.markdown("Ses valeurs rejoindront les **données de référence** (comparaisons par "
+                        "niveau) ; les données des territoires ne changent pas.")
+            target = None
+        elif data is None:
+            st.warning("Importez d'abord le classeur d'un territoire : ce fichier de l'INSEE "
+                       "complète sa feuille Population.")
+            target = False
+        else:
+            st.markdown(f"Ses chiffres compléteront la feuille **Population** de "
+                        f"**{ctg_ui.escape_md(data.nom)}** (nouvelle version, l'ancienne reste "
+                        "dans l'historique).")
+            target = data.code
+        if target is not False and st.button("Importer ces données", key="confirmer_opendata",
+                                             type="primary", icon=":material/save:"):
+            with st.status("Import des données ouvertes…") as status:
+                try:
+                    outcome = opendata.import_opendata(store, content, uploaded.name, code=target,
+                                                       author=ctg_ui.author())
+                    flash("success", outcome.message)
+                    st.session_state["_importe"] = digest
+                except (opendata.OpendataError, UnreadableFile) as error:
+                    flash("error", str(getattr(error, "message", error)))
+                status.update(label="Import terminé.", state="complete")
+            st.rerun()
+    else:
+        report = found["report"]
+        st.subheader("Rapport de vérification", anchor="rapport")
+        if report.errors:
+            st.error(f"Le fichier contient {fmt.fr_count(len(report.errors), 'erreur')} : rien "
+                     "ne sera enregistré. Corrigez le fichier puis déposez-le à nouveau.",
+                     icon=":material/error:")
+        elif report.warnings:
+            st.warning(f"Le fichier est valide, avec "
+                       f"{fmt.fr_count(len(report.warnings), 'avertissement')} à lire.",
+                       icon=":material/warning:")
+        else:
+            st.success("Le fichier est valide.", icon=":material/check_circle:")
+        if report.problems:
+            ctg_ui.table_block(problems_table(report.problems), "rapport-de-verification",
+                               formats={"Ligne": "int"}, key="rapport",
+                               title=f"Vérification de « {uploaded.name} »")
+        if report.ok and "preview" in found:
+            st.subheader("Ce que l'import va changer", anchor="apercu")
+            ctg_ui.table_block(found["preview"], "apercu-import", key="apercu",
+                               formats={c: "int" for c in importing.PREVIEW_COLUMNS[2:]})
+            if st.button("Confirmer l'import", key="confirmer_import", type="primary",
+                         icon=":material/save:"):
+                with st.status("Enregistrement des données…") as status:
+                    try:
+                        outcome = importing.import_file(
+                            store, content, uploaded.name, author=ctg_ui.author(),
+                            sheet=csv_sheet, territoire=data.code if data is not None else None)
+                        kind = ("success" if outcome.version_ids else
+                                "info" if outcome.duplicate else "error")
+                        flash(kind, outcome.message)
+                        if outcome.version_ids:
+                            st.session_state["_importe"] = digest
+                            st.session_state["territoire"] = report.datasets[0].code
+                    except UnreadableFile as error:
+                        flash("error", error.message)
+                    status.update(label="Enregistrement terminé.", state="complete")
+                st.rerun()
+
+# --- Downloads -----------------------------------------------------------------------------
+st.header("Télécharger", anchor="telecharger")
+row = st.container(horizontal=True)
+row.download_button("Modèle de classeur vide", writing.template_workbook,
+                        file_name="modele_classeur_ctg.xlsx", key="telecharger_modele",
+                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        icon=":material/description:", on_click="ignore",
+                        help="Toutes les feuilles avec leurs colonnes et une feuille "
+                             "d'instructions.")
+if data is not None:
+    row.download_button(
+        f"Données actuelles de {ctg_ui.escape_md(data.nom)}", lambda: writing.write_workbook([data]),
+        file_name=f"classeur_ctg_{data.code}.xlsx", key="telecharger_donnees",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:", on_click="ignore",
+        help="Le classeur au format d'import : modifiez-le puis importez-le à nouveau.")
+if len(infos) > 1:
+    row.download_button(
+        "Tous les territoires", lambda: writing.write_workbook(
+            [store.load(t.code) for t in infos]),
+        file_name="classeur_ctg_tous_territoires.xlsx", key="telecharger_tout",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:", on_click="ignore")
+
+# --- Versions ------------------------------------------------------------------------------
+if data is not None:
+    st.header(f"Versions de {ctg_ui.escape_md(data.nom)}", anchor="versions")
+    KINDS = {"import": "Import d'un classeur", "edit": "Modification dans l'application",
+             "restore": "Restauration", "opendata": "Données ouvertes"}
+    versions = store.versions(data.code)
+    table = pd.DataFrame([{
+        "Version": v.id, "Date": ctg_ui.local_datetime(v.created_at),
+        "Type": KINDS.get(v.kind, v.kind), "Auteur": v.author or None,
+        "Fichier": v.file_name or None, "Résumé": v.summary or None,
+        "Avertissements": len(v.warnings), "Actuelle": "oui" if v.is_current else ""}
+        for v in versions])
+    table["Version"] = table["Version"].astype("int64")
+    table["Avertissements"] = table["Avertissements"].astype("int64")
+    ctg_ui.table_block(table, f"versions-{data.code}", key="versions",
+                       formats={"Version": "int", "Avertissements": "int"})
+    older = [v for v in versions if not v.is_current]
+    if older:
+        labels = {v.id: f"Version {v.id} du {ctg_ui.local_datetime(v.created_at)} — "
+                        f"{KINDS.get(v.kind, v.kind)}" for v in older}
+        left, right = st.columns([3, 1], vertical_alignment="bottom")
+        chosen = left.selectbox("Version à restaurer", list(labels), key="version_a_restaurer",
+                                format_func=labels.get)
+        if right.button("Restaurer…", key="restaurer", icon=":material/history:"):
+            st.session_state["_restauration"] = chosen
+        pending = st.session_state.get("_restauration")
+        if pending in labels:
+            st.warning(f"Restaurer la version {pending} ? Une nouvelle version, copie de la "
+                       f"version {pending}, deviendra la version actuelle ; les autres restent "
+                       "dans l'historique et pourront être restaurées à leur tour.",
+                       icon=":material/warning:")
+            yes, no = st.columns(2)
+            if yes.button("Confirmer la restauration", key="confirmer_restauration",
+                          type="primary"):
+                with st.status(f"Restauration de la version {pending}…") as status:
+                    new_id = store.restore(pending, author=ctg_ui.author())
+                    status.update(label="Restauration terminée.", state="complete")
+                st.session_state.pop("_restauration", None)
+                flash("success", f"Version {pending} restaurée : elle est devenue la version "
+                                 f"{new_id}, version actuelle.")
+                st.rerun()
+            if no.button("Annuler", key="annuler_restauration"):
+                st.session_state.pop("_restauration", None)
+                st.rerun()
+    else:
+        st.caption("Une seule version pour l'instant : rien à restaurer.")
+
+# --- References ----------------------------------------------------------------------------
+st.header("Données de référence", anchor="references")
+refs = store.references()
+if refs.empty:
+    st.caption("Aucune donnée de référence importée. Les valeurs nationales publiées par la Cnaf "
+               "sont intégrées à l'application ; les taux des communes, EPCI et départements "
+               "s'importent ci-dessus depuis les fichiers de data.caf.fr.")
+else:
+    shown = refs.rename(columns={"niveau": "Niveau", "code": "Code", "nom": "Nom",
+                                 "annee": "Année", "indicateur": "Indicateur",
+                                 "valeur": "Valeur", "source": "Source", "edition": "Édition"})
+    with st.expander(f"{fmt.fr_number(len(refs))} valeurs de référence importées"):
+        ctg_ui.table_block(shown, "donnees-de-reference", key="references",
+                           formats={"Année": "year", "Valeur": "decimal"})

@@ -1,0 +1,136 @@
+"""Offre et besoins: the coverage rate of the under-3s and its components against the national
+and département references of the same year, its evolution, the places missing to reach the
+target the comité sets, the RPE and waiting-list ratios, and the needs sheet."""
+
+import pandas as pd
+import streamlit as st
+
+import ctg_ui
+from ctg_data import definitions, indicators, references as refmod
+from ctg_data import formatting as fmt
+
+data = ctg_ui.require_data()
+annee = ctg_ui.require_year(data)
+refs = ctg_ui.references()
+
+st.title("Offre et besoins")
+st.markdown("L'offre d'accueil des enfants de moins de 3 ans rapportée aux besoins : taux de "
+            "couverture, comparaisons, places manquantes et demandes en attente.")
+
+# --- Target --------------------------------------------------------------------------------
+cible = ctg_ui.target_input("cible")
+cov = indicators.coverage(data, annee, cible=cible)
+previous = [y for y in data.years() if y < annee]
+prev = indicators.coverage(data, previous[-1]) if previous else None
+
+
+def change_of(key: str):
+    now = cov.taux.get(key)
+    before = prev.taux.get(key) if prev else None
+    return None if now is None or before is None else now - before
+
+
+# --- Key figures ---------------------------------------------------------------------------
+st.header(f"Taux de couverture {annee}", anchor="taux")
+if cov.taux.get("global") is None:
+    st.warning("Le taux de couverture ne peut pas être calculé pour cette année : "
+               + ("; ".join(cov.alertes) or "données de population ou d'offre absentes."),
+               icon=":material/warning:")
+st.caption("En places pour 100 enfants de moins de 3 ans.")
+cols = st.columns(4)
+labels = (("global", "Taux de couverture global"), ("eaje", "Accueil collectif (EAJE)"),
+          ("individuel", "Accueil individuel"), ("prescolarisation", "Préscolarisation"))
+for col, (key, label) in zip(cols, labels):
+    with col:
+        change = change_of(key)
+        code = f"taux_couverture_{key}"
+        ctg_ui.metric(label, fmt.fr_number(cov.taux.get(key), 1),
+                      change=change, change_text=None if change is None else fmt.fr_signed(change),
+                      since=prev.annee if prev else None, sens="hausse",
+                      help=definitions.get(code).definition)
+cols = st.columns(4)
+with cols[0]:
+    ctg_ui.metric(f"Enfants de moins de 3 ans ({cov.annee_population or annee})",
+                  fmt.fr_number(cov.enfants_moins_3_ans))
+with cols[1]:
+    ctg_ui.metric("Places comptées dans le taux", fmt.fr_number(cov.places.get("total")))
+with cols[2]:
+    ctg_ui.metric(f"Places manquantes (cible {ctg_ui.fr_target(cible)})",
+                  fmt.fr_number(cov.places_manquantes),
+                  help=definitions.get("places_manquantes").definition)
+with cols[3]:
+    ctg_ui.metric("Offre hors territoire",
+                  fmt.fr_number(cov.places.get("hors_territoire")),
+                  help=definitions.get("hors_territoire").definition
+                  + " Ces places ne sont pas comptées dans le taux.")
+st.caption("Taux théorique : une place peut être vacante ou partagée par plusieurs enfants à "
+           "temps partiel, et un enfant peut occuper deux places. Offre comptée au 31 décembre.")
+ctg_ui.methodology(("taux_couverture_global", "taux_couverture_eaje",
+                    "taux_couverture_individuel", "taux_couverture_prescolarisation",
+                    "places_manquantes", "hors_territoire"),
+                   alertes=cov.alertes, detail=cov.detail)
+
+ctg_ui.chart_block("places_modes", data, annee, refs, cible=cible)
+
+# --- References ----------------------------------------------------------------------------
+st.header("Comparaison avec les références", anchor="references")
+ctg_ui.chart_block("couverture_references", data, annee, refs, cible=cible)
+comparison = refmod.comparison(data, annee, refs)
+codes = ["taux_couverture_global", "taux_couverture_eaje", "taux_couverture_individuel",
+         "taux_couverture_prescolarisation"]
+table = comparison[["libelle", "source", "edition", *codes]].rename(columns={
+    "libelle": "Territoire", "source": "Source", "edition": "Édition",
+    **{c: definitions.get(c).libelle for c in codes}})
+table["Édition"] = table["Édition"].where(table["Édition"].astype(str).str.len() > 0, None)
+ctg_ui.table_block(table, f"taux-couverture-references-{annee}",
+                   formats={definitions.get(c).libelle: "rate" for c in codes},
+                   key="comparaison_taux", source="Classeur CTG ; Cnaf (data.caf.fr)",
+                   title=f"Taux de couverture (places pour 100 enfants), {annee}")
+if len(comparison) < 2:
+    st.info(f"Aucune valeur de référence publiée pour {annee} : importez les taux de couverture "
+            "de la Caf (data.caf.fr, fichiers txcouv_pe_*) depuis la page Données.",
+            icon=":material/info:")
+st.caption("Le taux du territoire est calculé par l'application à partir du classeur ; les "
+           "valeurs de référence sont publiées par la Cnaf pour la même année. Les séries ont été "
+           "révisées vers 2018-2020 : comparer des éditions différentes demande de la prudence.")
+
+st.header("Évolution", anchor="evolution")
+ctg_ui.chart_block("couverture_evolution", data, annee, refs, cible=cible)
+
+st.header("Places manquantes", anchor="places-manquantes")
+ctg_ui.chart_block("places_manquantes", data, annee, refs, cible=cible)
+
+# --- Ratios --------------------------------------------------------------------------------
+st.header("Relais petite enfance et demandes en attente", anchor="ratios")
+cols = st.columns(2)
+with cols[0]:
+    ctg_ui.metric("Assistantes maternelles par ETP d'animation du RPE",
+                  fmt.fr_number(cov.am_par_etp_rpe, 1),
+                  help=definitions.get("am_par_etp_rpe").definition
+                  + " Objectif de la COG 2018-2022 : 1 ETP pour 70 assistantes maternelles.")
+with cols[1]:
+    ctg_ui.metric("Demandes d'accueil en attente pour 100 enfants de moins de 3 ans",
+                  fmt.fr_number(cov.demandes_pour_100, 1),
+                  help=definitions.get("demandes_pour_100").definition)
+ctg_ui.chart_block("rpe_attente", data, annee, refs, cible=cible)
+ctg_ui.chart_block("assistantes_maternelles", data, annee, refs, cible=cible)
+
+# --- Needs ---------------------------------------------------------------------------------
+st.header("Besoins exprimés", anchor="besoins")
+besoins = data.table("besoins")
+if besoins.empty:
+    st.info("La feuille Besoins est vide : résultats d'enquêtes, listes d'attente et besoins "
+            "repérés s'y saisissent (une ligne par observation).", icon=":material/info:")
+else:
+    besoins = besoins.sort_values(["annee", "theme", "indicateur"],
+                                  ascending=[False, True, True], na_position="last")
+    table = pd.DataFrame({"Année": besoins["annee"], "Thème": besoins["theme"],
+                          "Indicateur": besoins["indicateur"], "Valeur": besoins["valeur"],
+                          "Unité": besoins["unite"], "Source": besoins["source"]})
+    table = table.reset_index(drop=True)
+    shown = ctg_ui.display_frame(table, {"Année": "year"})
+    # Each observation has its own unit: « 38 % », « 45 familles »…
+    shown["Valeur"] = [fmt.fr_value(v, u) for v, u in zip(table["Valeur"], table["Unité"])]
+    ctg_ui.table_block(table, "besoins", formats={"Année": "year", "Valeur": "decimal"},
+                       key="besoins", display=shown, source="Classeur CTG, feuille Besoins",
+                       title="Besoins exprimés")

@@ -1,0 +1,163 @@
+"""The main user journeys in a real browser: Debian chromium driven by Playwright against a
+real Streamlit server and a real SQLite file. Screenshots land in test-output/screenshots/."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from browser_support import CHROMIUM_ARGS, SCREENSHOTS, require_chromium, streamlit_server
+from conftest import SAMPLE
+from ctg_data import indicators
+from ctg_data.formatting import fr_number
+from ctg_data.workbook import load_workbook
+
+pytestmark = pytest.mark.browser
+
+PAGES = ("accueil", "diagnostic", "offre_besoins", "scenarios", "enfance_jeunesse",
+         "plan_action", "fiches_actions", "evaluation", "pilotage", "bilan_annuel", "donnees")
+TIMEOUT = 30_000
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Debian chromium for the module."""
+    path = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The app on an empty database, for the whole journey."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('navigateur') / 'ctg.sqlite'}"
+    with streamlit_server(url) as address:
+        yield address
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    yield page
+    context.close()
+
+
+def wait_idle(page) -> None:
+    """Wait until Streamlit has finished the current run (no running indicator)."""
+    page.wait_for_selector("[data-testid='stApp']")
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT)
+    page.wait_for_timeout(300)
+
+
+def open_page(page, server: str, name: str) -> None:
+    page.goto(f"{server}/{'' if name == 'accueil' else name}")
+    wait_idle(page)
+
+
+def shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def expected_rate(year: int) -> str:
+    """The global coverage rate of the sample for `year`, in French format, computed by the
+    core — the screen must show the same figure."""
+    data = load_workbook(SAMPLE.read_bytes(), SAMPLE.name).datasets[0]
+    return fr_number(indicators.coverage(data, year).taux["global"], 1)
+
+
+def test_upload_sample_read_rate_and_present(page, server):
+    open_page(page, server, "accueil")
+    page.get_by_text("Aucune donnée", exact=False).first.wait_for()
+    shot(page, "00-accueil-base-vide")
+
+    open_page(page, server, "donnees")
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(SAMPLE))
+    page.locator(".st-key-confirmer_import button").wait_for()
+    shot(page, "01-donnees-rapport-et-apercu")
+    page.locator(".st-key-confirmer_import button").click()
+    wait_idle(page)
+    page.get_by_text("Lys-lez-Lannoy").first.wait_for()
+
+    open_page(page, server, "offre_besoins")
+    header = page.get_by_role("heading", name=re.compile(r"Taux de couverture \d{4}")).first
+    year = int(re.search(r"\d{4}", header.inner_text()).group())
+    rate = expected_rate(year)
+    assert "," in rate
+    page.get_by_text(rate, exact=False).first.wait_for()
+    shot(page, "02-offre-besoins")
+
+    for name in PAGES:
+        open_page(page, server, name)
+        assert not page.locator("[data-testid='stException']").count(), name
+        shot(page, f"page-{name}")
+
+    open_page(page, server, "accueil")
+    page.locator(".st-key-w_presentation label").click()
+    wait_idle(page)
+    page.get_by_role("heading", name=re.compile("Présentation")).first.wait_for()
+    # The sidebar is hidden for the projector.
+    assert not page.locator("[data-testid='stSidebar']").is_visible()
+    shot(page, "03-presentation")
+    page.locator(".st-key-suivant button").click()
+    wait_idle(page)
+    shot(page, "04-presentation-suivant")
+
+
+def plot_values(page, key: str) -> list:
+    """Every y value of the plotly chart inside the element keyed `key`."""
+    return page.evaluate(
+        """(key) => {
+            const plot = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+            return plot ? plot.data.flatMap(t => Array.from(t.y || [])) : null;
+        }""", key)
+
+
+def test_fiche_action_value_saved_updates_chart(page, server):
+    open_page(page, server, "fiches_actions")
+    page.get_by_role("heading", name="Fiches actions").first.wait_for()
+    # The first indicator with a numeric series on the first fiche that has one.
+    charts_keys = page.evaluate(
+        "() => Array.from(document.querySelectorAll('[class*=\"st-key-fa_graphique_\"]'))"
+        ".map(e => Array.from(e.classList).find(c => c.startsWith('st-key-fa_graphique_')))")
+    if not charts_keys:
+        page.locator(".st-key-fa_fiche").click()
+        page.get_by_role("option").nth(3).click()
+        wait_idle(page)
+        charts_keys = page.evaluate(
+            "() => Array.from(document.querySelectorAll('[class*=\"st-key-fa_graphique_\"]'))"
+            ".map(e => Array.from(e.classList).find(c => c.startsWith('st-key-fa_graphique_')))")
+    assert charts_keys, "aucun graphique d'indicateur numérique sur les fiches"
+    chart_key = charts_keys[0].removeprefix("st-key-")
+    row = chart_key.removeprefix("fa_graphique_")
+    before = plot_values(page, chart_key)
+    assert before is not None
+
+    # Select that indicator in the entry form, year 2022, a value no series holds yet.
+    select = page.locator(".st-key-fa_indicateur")
+    select.click()
+    options = page.get_by_role("option")
+    index = page.evaluate(
+        "(n) => n", 0)  # indicators are listed in chart order; the first chart is option 0
+    options.nth(index).click()
+    wait_idle(page)
+    year = page.locator(".st-key-fa_annee input")
+    year.fill("2022")
+    year.press("Enter")
+    wait_idle(page)
+    value = page.locator(".st-key-fa_valeur input")
+    value.fill("987,5")
+    page.locator(".st-key-fa_enregistrer button").click()
+    wait_idle(page)
+    page.get_by_text("enregistrée", exact=False).first.wait_for()
+    after = plot_values(page, chart_key)
+    assert 987.5 in after and 987.5 not in before, (row, before, after)
+    shot(page, "05-fiche-action-valeur-enregistree")
