@@ -611,10 +611,12 @@ def comments_block(chart_key: str, data: CtgData, annee: int, *, key: str | None
 def table_block(frame: pd.DataFrame, name: str, *, formats: dict | None = None,
                 key: str | None = None, title: str | None = None, source: str | None = None,
                 note: str | None = None, display: pd.DataFrame | None = None,
-                height: int | str = "auto") -> None:
+                height: int | str = "auto", counts: tuple[str, ...] = ()) -> None:
     """A table shown in French format, with Excel (real numbers and number formats) and CSV
     (French Excel) downloads outside presentation mode. `name` is the file name stem;
-    `display` replaces the automatic French rendering when a column needs per-row units."""
+    `display` replaces the automatic French rendering when a column needs per-row units.
+    `counts` name the columns that count people: the downloads mask their small values
+    (statistical secrecy) and say so, while the screen shows the exact figures to the editor."""
     wkey = key or exports.export_file_name(name, "x").removesuffix(".x")
     shown = display if display is not None else display_frame(frame, formats)
     st.dataframe(shown, hide_index=True, width="stretch", height=height, key=f"tableau_{wkey}")
@@ -622,6 +624,11 @@ def table_block(frame: pd.DataFrame, name: str, *, formats: dict | None = None,
         st.caption(escape_md(note))
     if presentation():
         return
+    if counts:
+        frame, secret_note = exports.mask_small_counts(frame, counts)
+        note = " ".join(n for n in (note, secret_note) if n) or None
+        if secret_note:
+            st.caption(escape_md(f"Téléchargements : {secret_note}"))
     xlsx_formats = _export_formats(formats)
     row = st.container(horizontal=True)
     row.download_button(

@@ -42,7 +42,8 @@ else:
         "Jours d'ouverture": "int", "Enfants accueillis": "int", "Heures réalisées": "int",
         "Heures offertes": "int", "Taux de remplissage (%)": "percent"},
         title=f"ALSH : couverture et fréquentation par période, {annee}",
-        source="Classeur CTG (feuilles ALSH et Population) ; indicateur local")
+        source="Classeur CTG (feuilles ALSH et Population) ; indicateur local",
+        counts=("Enfants de la tranche", "Enfants accueillis"))
 
 st.header("Fréquentation", anchor="frequentation")
 ctg_ui.chart_block("alsh_remplissage", data, annee, refs)

@@ -63,6 +63,10 @@ def open_page(page, server: str, name: str) -> None:
 
 
 def shot(page, name: str) -> None:
+    """A full-page screenshot once every chart on the page is drawn."""
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+        ".every(p => p.querySelector('.main-svg'))", timeout=TIMEOUT)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
@@ -104,8 +108,9 @@ def test_upload_sample_read_rate_and_present(page, server):
     page.locator(".st-key-w_presentation label").click()
     wait_idle(page)
     page.get_by_role("heading", name=re.compile("Présentation")).first.wait_for()
-    # The sidebar is hidden for the projector.
-    assert not page.locator("[data-testid='stSidebar']").is_visible()
+    # The sidebar is hidden for the projector, and the way out is offered.
+    page.locator("[data-testid='stSidebar']").wait_for(state="hidden")
+    page.locator(".st-key-quitter_presentation button").wait_for()
     shot(page, "03-presentation")
     page.locator(".st-key-suivant button").click()
     wait_idle(page)
@@ -113,51 +118,46 @@ def test_upload_sample_read_rate_and_present(page, server):
 
 
 def plot_values(page, key: str) -> list:
-    """Every y value of the plotly chart inside the element keyed `key`."""
+    """Every y value of the plotly chart inside the element keyed `key`, once drawn."""
+    page.wait_for_selector(f".st-key-{key} .js-plotly-plot .main-svg")
     return page.evaluate(
         """(key) => {
             const plot = document.querySelector(`.st-key-${key} .js-plotly-plot`);
-            return plot ? plot.data.flatMap(t => Array.from(t.y || [])) : null;
+            return plot.data.flatMap(t => Array.from(t.y || []));
         }""", key)
 
 
+def chart_keys(page) -> list[str]:
+    """Keys of the indicator charts shown on the Fiches actions page, in page order."""
+    return page.evaluate(
+        "() => Array.from(document.querySelectorAll('[class*=\"st-key-fa_graphique_\"]'))"
+        ".map(e => Array.from(e.classList).find(c => c.startsWith('st-key-fa_graphique_'))"
+        ".slice('st-key-'.length))")
+
+
 def test_fiche_action_value_saved_updates_chart(page, server):
+    """Open a fiche action, change a value, save, see its chart update (needs the upload of
+    the previous test)."""
     open_page(page, server, "fiches_actions")
     page.get_by_role("heading", name="Fiches actions").first.wait_for()
-    # The first indicator with a numeric series on the first fiche that has one.
-    charts_keys = page.evaluate(
-        "() => Array.from(document.querySelectorAll('[class*=\"st-key-fa_graphique_\"]'))"
-        ".map(e => Array.from(e.classList).find(c => c.startsWith('st-key-fa_graphique_')))")
-    if not charts_keys:
+    fiche = 0
+    while not chart_keys(page):
+        fiche += 1
         page.locator(".st-key-fa_fiche").click()
-        page.get_by_role("option").nth(3).click()
+        page.get_by_role("option").nth(fiche).click()
         wait_idle(page)
-        charts_keys = page.evaluate(
-            "() => Array.from(document.querySelectorAll('[class*=\"st-key-fa_graphique_\"]'))"
-            ".map(e => Array.from(e.classList).find(c => c.startsWith('st-key-fa_graphique_')))")
-    assert charts_keys, "aucun graphique d'indicateur numérique sur les fiches"
-    chart_key = charts_keys[0].removeprefix("st-key-")
-    row = chart_key.removeprefix("fa_graphique_")
+    chart_key = chart_keys(page)[0]
     before = plot_values(page, chart_key)
-    assert before is not None
 
-    # Select that indicator in the entry form, year 2022, a value no series holds yet.
-    select = page.locator(".st-key-fa_indicateur")
-    select.click()
-    options = page.get_by_role("option")
-    index = page.evaluate(
-        "(n) => n", 0)  # indicators are listed in chart order; the first chart is option 0
-    options.nth(index).click()
-    wait_idle(page)
+    # The entry form lists the charted indicators in chart order: the first is preselected.
     year = page.locator(".st-key-fa_annee input")
     year.fill("2022")
     year.press("Enter")
     wait_idle(page)
-    value = page.locator(".st-key-fa_valeur input")
-    value.fill("987,5")
+    page.locator(".st-key-fa_valeur input").fill("987,5")
     page.locator(".st-key-fa_enregistrer button").click()
     wait_idle(page)
     page.get_by_text("enregistrée", exact=False).first.wait_for()
     after = plot_values(page, chart_key)
-    assert 987.5 in after and 987.5 not in before, (row, before, after)
+    assert 987.5 in after and 987.5 not in before, (before, after)
     shot(page, "05-fiche-action-valeur-enregistree")
