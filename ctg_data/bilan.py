@@ -891,8 +891,8 @@ def _territory_lines(data: CtgData, annee: int, today: dt.date) -> list[str]:
                  + (f" avec la {t['caf']}" if t.get("caf") else ""))
     lines.append(f"Bilan de l'année {annee}")
     lines.append(f"Document généré le {formatting.fr_date(today)}")
-    if t.get("exemple"):
-        lines.append("Données d'exemple, en partie inventées")
+    if t.get("avertissement"):
+        lines.append(str(t["avertissement"]))
     return lines
 
 
@@ -1390,8 +1390,8 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
         used = references.dropna(subset=["source"])
         sources += sorted({f"{s}" + (f" (édition {e})" if not formatting.is_missing(e) else "")
                            for s, e in zip(used["source"], used["edition"])})
-    if data.territoire.get("exemple"):
-        sources.append("Données d'exemple : une partie des chiffres est inventée.")
+    if data.territoire.get("avertissement"):
+        sources.append(str(data.territoire["avertissement"]))
     blocks.append(Bullets(sources))
     blocks.append(Paragraph(f"Document produit le {formatting.fr_date(today)} par le tableau de "
                             "bord CTG à partir des données enregistrées.", "note"))

@@ -102,8 +102,8 @@ def source_text(data: CtgData, source: str, annees: str | None = None,
     text = " ; ".join(parts)
     if annees:
         text += f" — données {annees}"
-    if (data.territoire or {}).get("exemple"):
-        text += " — données d'exemple, en partie inventées"
+    if (data.territoire or {}).get("avertissement"):
+        text += f" — {data.territoire['avertissement'].rstrip('.')}"
     return text + "."
 
 

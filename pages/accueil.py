@@ -18,6 +18,8 @@ debut, fin = data.ctg_years()
 periode = f"{debut}-{fin}" if debut and fin else str(debut or fin or "période non renseignée")
 st.markdown(f"**Convention territoriale globale {periode}** — tableau de bord du comité "
             f"technique, année {annee}.")
+if t.get("avertissement"):
+    st.warning(ctg_ui.escape_md(t["avertissement"]), icon=":material/info:")
 
 # --- Key figures ---------------------------------------------------------------------------
 st.header("Chiffres clés", anchor="chiffres-cles")

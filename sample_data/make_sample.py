@@ -76,6 +76,8 @@ TERRITOIRE = {
     "debut_ctg": 2021,
     "fin_ctg": 2023,
     "caf": "Caf du Nord",
+    "avertissement": "Données d'exemple : les structures et capacités viennent de la convention "
+                     "publique ; les autres chiffres sont en partie inventés.",
 }
 
 # --------------------------------------------------------------------------------------------

@@ -339,3 +339,11 @@ def test_without_chromium_images_are_explained(store, monkeypatch, tmp_path):
     assert any("Export d'image indisponible" in c.value for c in at.caption)
     # Tables still download.
     assert any(b.key == "xlsx_inventaire" for b in at.get("download_button"))
+
+
+def test_home_page_names_the_territory_and_shows_the_data_warning(store):
+    at = start()
+    assert at.title[0].value == "Lys-lez-Lannoy"
+    warning = store.load("59367").territoire["avertissement"]
+    assert "inventés" in warning
+    assert [w.value for w in at.warning] == [warning]

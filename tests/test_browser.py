@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 
 PAGES = ("accueil", "diagnostic", "offre_besoins", "scenarios", "enfance_jeunesse",
          "plan_action", "fiches_actions", "evaluation", "pilotage", "bilan_annuel", "donnees")
-TIMEOUT = 30_000
+TIMEOUT = 60_000
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +53,8 @@ def wait_idle(page) -> None:
     """Wait until Streamlit has finished the current run (no running indicator)."""
     page.wait_for_selector("[data-testid='stApp']")
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT)
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " && !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=TIMEOUT)
     page.wait_for_timeout(300)
 
 
@@ -161,3 +162,17 @@ def test_fiche_action_value_saved_updates_chart(page, server):
     after = plot_values(page, chart_key)
     assert 987.5 in after and 987.5 not in before, (before, after)
     shot(page, "05-fiche-action-valeur-enregistree")
+
+
+def test_deep_link_as_first_request_gets_the_app_frame(page, tmp_path):
+    """A bookmark to a page, opened on a freshly started server, shows that page inside the
+    app's menu and sidebar (Streamlit would otherwise run the file of pages/ on its own)."""
+    with streamlit_server(f"sqlite:///{tmp_path / 'ctg.sqlite'}") as address:
+        page.goto(f"{address}/offre_besoins")
+        wait_idle(page)
+        nav = page.locator("[data-testid='stSidebarNav']")
+        nav.get_by_text("Diagnostic partagé").wait_for()
+        assert nav.get_by_text("offre besoins", exact=True).count() == 0
+        assert nav.get_by_text("app", exact=True).count() == 0
+        page.get_by_text("Aucune donnée", exact=False).first.wait_for()
+        shot(page, "06-lien-direct-premiere-requete")

@@ -350,7 +350,9 @@ def test_presentation_and_file_name(sample, sample_figures):
 
 def test_exported_image_carries_the_source(sample, sample_figures):
     """One quick SVG export: the source line and the French separator are in the image."""
-    svg = sample_figures["tranches_age"].to_image(format="svg").decode("utf-8")
+    from ctg_data import exports
+
+    svg = exports.figure_to_image(sample_figures["tranches_age"], "svg").decode("utf-8")
     assert "Source : classeur CTG" in svg
     population = sample.table("population")
     jeunes = float(population.loc[population["annee"] == ANNEE, "jeunes_11_17"].iloc[0])
