@@ -51,6 +51,7 @@ def frame() -> None:
     st.set_page_config(page_title="CTG — tableau de bord", page_icon=":material/family_restroom:",
                        layout="wide",
                        initial_sidebar_state="collapsed" if presentation() else "auto")
+    st.html(_FRENCH_WIDGETS_CSS)
     sidebar()
     if presentation():
         presentation_frame()
@@ -192,6 +193,23 @@ def sidebar() -> None:
                     "fait défiler les graphiques clés un par un.",
                on_change=_copy_widget("w_presentation", "presentation"))
 
+
+# Static CSS only (no user text). Streamlit writes its file uploader in English (« Upload »,
+# « 50MB per file • XLSX… », « 49.5KB »); it offers no setting for that, so the English words
+# are hidden and French ones drawn in their place. The accepted formats and the size limit are
+# said in French by each page beside its uploader.
+_FRENCH_WIDGETS_CSS = """
+<style>
+section[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"]
+  div[data-testid="stMarkdownContainer"] p { font-size: 0 !important; }
+section[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"]
+  div[data-testid="stMarkdownContainer"] p::after { content: "Parcourir"; font-size: 0.875rem; }
+div[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0 !important; }
+div[data-testid="stFileUploaderDropzoneInstructions"] span::after
+  { content: "ou glissez-déposez le fichier ici"; font-size: 0.875rem; }
+div[data-testid="stFileChipName"] + div { display: none !important; }
+</style>
+"""
 
 # Static CSS only (no user text): hide the sidebar and its toggle, enlarge text for a projector.
 _PRESENTATION_CSS = """
@@ -378,6 +396,22 @@ _DISPLAY = {
     "date": fmt.fr_short_date,
 }
 _EXPORT_KIND = {"decimal2": "decimal", "rate": "decimal", "date": "text"}
+
+
+def latest_and_previous(portrait: pd.DataFrame, code: str, year: int) -> tuple:
+    """(value, year, previous value, previous year) of indicator `code` in a long table
+    (indicateur, annee, valeur — `indicators.portrait`): the value of `year` or of the latest
+    earlier year holding it, and the one before, for a key figure and its evolution. Nones
+    when the indicator has no value up to `year`."""
+    rows = portrait[(portrait["indicateur"] == code) & (portrait["annee"] <= year)
+                    & portrait["valeur"].notna()].sort_values("annee")
+    if rows.empty:
+        return None, None, None, None
+    last = rows.iloc[-1]
+    prev = rows.iloc[-2] if len(rows) > 1 else None
+    return (float(last["valeur"]), int(last["annee"]),
+            None if prev is None else float(prev["valeur"]),
+            None if prev is None else int(prev["annee"]))
 
 
 def fr_target(cible: float) -> str:
@@ -629,12 +663,16 @@ def table_block(frame: pd.DataFrame, name: str, *, formats: dict | None = None,
         note = " ".join(n for n in (note, secret_note) if n) or None
         if secret_note:
             st.caption(escape_md(f"Téléchargements : {secret_note}"))
-    xlsx_formats = _export_formats(formats)
+    _table_downloads(frame, name, wkey, title=title or name, source=source,
+                     formats=_export_formats(formats), note=note)
+
+
+def _table_downloads(frame: pd.DataFrame, name: str, wkey: str, **xlsx_options) -> None:
+    """The Excel and CSV download buttons of a table, side by side. Deferred: each file is
+    built only when its button is clicked."""
     row = st.container(horizontal=True)
     row.download_button(
-        "Tableau Excel", lambda: exports.table_to_xlsx(frame, title=title or name,
-                                                        source=source, formats=xlsx_formats,
-                                                        note=note),
+        "Tableau Excel", lambda: exports.table_to_xlsx(frame, **xlsx_options),
         file_name=exports.export_file_name(name, "xlsx"), key=f"xlsx_{wkey}",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/table_view:", on_click="ignore")
@@ -739,15 +777,7 @@ def text_table_block(frame: pd.DataFrame, name: str, *, key: str, title: str | N
     st.table(display_frame(frame), hide_index=True)
     if presentation():
         return
-    row = st.container(horizontal=True)
-    row.download_button(
-        "Tableau Excel", lambda: exports.table_to_xlsx(frame, title=title or name, source=source),
-        file_name=exports.export_file_name(name, "xlsx"), key=f"xlsx_{key}",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/table_view:", on_click="ignore")
-    row.download_button("CSV", lambda: exports.table_to_csv(frame),
-                        file_name=exports.export_file_name(name, "csv"), key=f"csv_{key}",
-                        mime="text/csv", icon=":material/csv:", on_click="ignore")
+    _table_downloads(frame, name, key, title=title or name, source=source)
 
 
 def figure_block(fig, data: CtgData, name: str, *, key: str) -> None:

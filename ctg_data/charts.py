@@ -175,12 +175,48 @@ def no_data_figure(titre: str, source: str, key: str = "", message: str = NO_DAT
     return _finish(fig, titre, source, key=key, height=320, bottom=30)
 
 
-def presentation(fig: go.Figure, scale: float = 1.35) -> go.Figure:
-    """A copy of `fig` with larger text and a taller canvas, for a projector."""
+PRESENTATION_HEIGHT = 700   # px: with the page's header, one chart fills a 1080-pixel screen
+
+
+def presentation(fig: go.Figure, scale: float = 1.35,
+                 min_height: int = PRESENTATION_HEIGHT) -> go.Figure:
+    """A copy of `fig` for a projector: every text larger by `scale` — title, legend, axis
+    titles and ticks, bar labels, annotations (the source line), hover labels, which the
+    builders size one by one — with the margins that hold them, on a canvas at least
+    `min_height` tall."""
     out = go.Figure(fig)
-    base = (out.layout.font.size or 13) * scale
-    out.update_layout(font=dict(size=base), height=int((out.layout.height or 460) * 1.2),
-                      title=dict(font=dict(size=(out.layout.title.font.size or 17) * scale)))
+    lay = out.layout
+
+    def big(size, default):
+        return round((size or default) * scale, 1)
+
+    top, bottom = lay.margin.t or 80, lay.margin.b or 80
+    # Title and legend above the plot, the source line below it: their room grows with the
+    # text, and the canvas with it, so that the plot itself keeps its share.
+    grown = round((top + bottom) * (scale - 1))
+    out.update_layout(
+        font=dict(size=big(lay.font.size, 13)),
+        height=max(int((lay.height or 460) * 1.2), min_height) + grown,
+        title=dict(font=dict(size=big(lay.title.font.size, 17)),
+                   pad=dict(t=round((lay.title.pad.t or 0) * scale) + 8)),
+        legend=dict(font=dict(size=big(lay.legend.font.size, 12))),
+        hoverlabel=dict(font=dict(size=big(lay.hoverlabel.font.size, 13))),
+        margin=dict(t=round(top * scale), b=round(bottom * scale)))
+    if lay.title.subtitle and lay.title.subtitle.text:
+        out.update_layout(title_subtitle_font_size=big(lay.title.subtitle.font.size, 14))
+    out.for_each_xaxis(lambda ax: ax.update(title_font_size=big(ax.title.font.size, 13),
+                                            tickfont_size=big(ax.tickfont.size, 13)))
+    out.for_each_yaxis(lambda ax: ax.update(title_font_size=big(ax.title.font.size, 13),
+                                            tickfont_size=big(ax.tickfont.size, 13)))
+    for note in out.layout.annotations:
+        note.font.size = big(note.font.size, 13)
+        if note.yshift:
+            note.yshift = note.yshift * scale
+    for trace in out.data:
+        textfont = getattr(trace, "textfont", None)
+        if textfont is not None and textfont.size is not None and \
+                not isinstance(textfont.size, (list, tuple)):
+            textfont.size = big(textfont.size, 13)
     return out
 
 
@@ -982,8 +1018,9 @@ def scenario_figure(data: CtgData, annee: int, references: pd.DataFrame | None =
     fig.add_bar(x=states, y=rates, name="Taux de couverture", showlegend=False,
                 marker=dict(color=fmt.level_colour("territoire"), pattern_shape=["", "/"],
                             line=dict(color="#595959", width=1)), width=0.55,
-                text=[fmt.fr_number(r, 1) for r in rates], textposition="inside",
-                insidetextanchor="end", textfont=dict(color="#FFFFFF", size=15),
+                # Above the bars: white text would vanish into the scenario's hatching.
+                text=[fmt.fr_number(r, 1) for r in rates], textposition="outside",
+                cliponaxis=False, textfont=dict(color=fmt.TEXTE, size=15),
                 customdata=list(zip([fmt.fr_number(t) for t in totals], enfants)),
                 hovertemplate=f"%{{x}} : %{{y:,.1f}} {RATE_UNIT} de moins de 3 ans<br>"
                               "%{customdata[0]} places pour %{customdata[1]} enfants"
@@ -1141,7 +1178,8 @@ def alsh_coverage_figure(data: CtgData, annee: int, references: pd.DataFrame | N
                                   "%{customdata[2]}<extra></extra>")
     fig.update_layout(showlegend=False)
     fig.update_xaxes(title_text="Période (tranches d'âge accueillies)", tickangle=0)
-    fig.update_yaxes(title_text="Places pour 100 enfants des tranches d'âge",
+    # On two lines: on one, the axis title ran into the chart title.
+    fig.update_yaxes(title_text="Places pour 100 enfants<br>des tranches d'âge",
                      tickformat=",.0f", hoverformat=D3_DEC1, rangemode="tozero")
     note = " Indicateur local, sans référence nationale."
     if "approximations" in frame and frame["approximations"].notna().any():
@@ -1286,7 +1324,7 @@ def plan_axes_figure(data: CtgData, annee: int, references: pd.DataFrame | None 
                                 pattern_shape=fmt.BAND_PATTERNS[band],
                                 line=dict(color="#595959", width=1)),
                     text=[str(v) if v else "" for v in values], textposition="inside",
-                    insidetextanchor="middle",
+                    insidetextanchor="middle", textangle=0,
                     hovertemplate=f"%{{y}} — {fmt.band_label(band)} : %{{x:d}} indicateur(s)"
                                   "<extra></extra>")
     for label, (_, r) in zip(labels, summary.iterrows()):

@@ -26,22 +26,8 @@ st.header("Chiffres clés", anchor="chiffres-cles")
 portrait = indicators.portrait(data)
 
 
-def latest(code: str, year: int):
-    """(value, year, previous value, previous year) of a portrait indicator, at `year` or the
-    latest earlier year holding it."""
-    rows = portrait[(portrait["indicateur"] == code) & (portrait["annee"] <= year)]
-    rows = rows.sort_values("annee")
-    if rows.empty:
-        return None, None, None, None
-    last = rows.iloc[-1]
-    prev = rows.iloc[-2] if len(rows) > 1 else None
-    return (float(last["valeur"]), int(last["annee"]),
-            None if prev is None else float(prev["valeur"]),
-            None if prev is None else int(prev["annee"]))
-
-
 def portrait_metric(code: str, text, change_text, label: str | None = None) -> None:
-    value, year, prev, prev_year = latest(code, annee)
+    value, year, prev, prev_year = ctg_ui.latest_and_previous(portrait, code, annee)
     definition = definitions.get(code)
     name = label or definition.libelle
     if value is None:
@@ -94,6 +80,8 @@ with row2[2]:
 with row2[3]:
     portrait_metric("taux_pauvrete", lambda v: fmt.fr_percent(v), lambda d: fmt.fr_signed(d))
 
+st.caption("Taux de couverture en places pour 100 enfants de moins de 3 ans ; évolutions "
+           "depuis la dernière année renseignée.")
 ctg_ui.methodology(("population", "naissances", "enfants_0_2", "allocataires",
                     "taux_couverture_global", "places_manquantes",
                     "part_familles_monoparentales", "taux_pauvrete"), alertes=cov.alertes)

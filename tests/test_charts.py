@@ -348,6 +348,23 @@ def test_presentation_and_file_name(sample, sample_figures):
     assert config["displaylogo"] is False
 
 
+def test_presentation_enlarges_every_text_not_only_the_base_font(sample_figures):
+    """The builders size the legend, axis titles, ticks and the source line one by one: a
+    projector needs each of them larger, and the canvas tall enough for one chart per screen."""
+    fig = sample_figures["places_modes"]
+    big = charts.presentation(fig, scale=1.5)
+    assert big.layout.legend.font.size == fig.layout.legend.font.size * 1.5
+    assert big.layout.xaxis.title.font.size == fig.layout.xaxis.title.font.size * 1.5
+    assert big.layout.yaxis.tickfont.size == (fig.layout.yaxis.tickfont.size or 13) * 1.5
+    source = [a for a in big.layout.annotations if a.name == "source"][0]
+    original = [a for a in fig.layout.annotations if a.name == "source"][0]
+    assert source.font.size == original.font.size * 1.5
+    assert source.yshift == original.yshift * 1.5      # stays clear of the bigger x axis
+    assert big.layout.margin.t > fig.layout.margin.t
+    assert big.layout.height >= charts.PRESENTATION_HEIGHT
+    assert original.font.size == 11                    # the original is untouched
+
+
 def test_exported_image_carries_the_source(sample, sample_figures):
     """One quick SVG export: the source line and the French separator are in the image."""
     from ctg_data import exports

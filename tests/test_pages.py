@@ -82,3 +82,20 @@ def test_page_with_two_territories(page, db_url):
     # test_app_interactions.py).
     select = at.selectbox(key="w_territoire")
     assert set(select.options) == {"Anstaing (59013)", "Lys-lez-Lannoy (59367)"}
+
+
+def test_latest_and_previous_key_figure():
+    """The key figure of a year is its value or the latest earlier one, compared with the
+    previous year that holds a value (a year left empty is skipped)."""
+    import pandas as pd
+
+    import ctg_ui
+
+    portrait = pd.DataFrame({
+        "indicateur": ["population"] * 4 + ["naissances"],
+        "annee": [2020, 2021, 2022, 2024, 2021],
+        "valeur": [100.0, 110.0, float("nan"), 130.0, 7.0]})
+    assert ctg_ui.latest_and_previous(portrait, "population", 2023) == (110.0, 2021, 100.0, 2020)
+    assert ctg_ui.latest_and_previous(portrait, "population", 2024) == (130.0, 2024, 110.0, 2021)
+    assert ctg_ui.latest_and_previous(portrait, "naissances", 2023) == (7.0, 2021, None, None)
+    assert ctg_ui.latest_and_previous(portrait, "naissances", 2020) == (None, None, None, None)
