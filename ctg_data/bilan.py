@@ -20,6 +20,7 @@ import pandas as pd
 
 from ctg_data import exports, formatting
 from ctg_data.model import CtgData
+from ctg_data.references import REFERENCES_VERSION
 
 FORMATS = ("docx", "pdf", "pptx", "xlsx")
 MIME_TYPES = {
@@ -113,9 +114,11 @@ class Bilan:
     blocks: list = field(default_factory=list)
 
     def tables(self) -> list[Table]:
+        """The table blocks, in document order."""
         return [b for b in self.blocks if isinstance(b, Table)]
 
     def headings(self) -> list[Heading]:
+        """The heading blocks, in document order."""
         return [b for b in self.blocks if isinstance(b, Heading)]
 
 
@@ -778,11 +781,6 @@ def render_xlsx(bilan: Bilan) -> bytes:
 RENDERERS = {"docx": render_docx, "pdf": render_pdf, "pptx": render_pptx, "xlsx": render_xlsx}
 
 
-def bilan_file_name(data: CtgData, annee: int, fmt: str) -> str:
-    """The download name of a bilan: « bilan-ctg-2023-lys-lez-lannoy.pdf »."""
-    return exports.export_file_name(f"bilan CTG {annee} {data.nom or data.code}", fmt)
-
-
 # ---------------------------------------------------------------------------------------------
 # Content
 
@@ -850,6 +848,31 @@ def _mask_rows(frame: pd.DataFrame, column: str, is_count: list[bool],
     return out, note
 
 
+def _mask_plan_values(values: pd.DataFrame, evaluation: pd.DataFrame, annee: int,
+                      threshold: int) -> tuple[pd.DataFrame, str]:
+    """Mask the small observed values (reference, latest) of the plan indicators that count
+    people, in the values table of one axis; on such a row the achievement is masked too, in
+    both tables, since with the reference and the target it gives the masked value back.
+    The target is an objective, not an observation: it stays. `evaluation` (same rows, same
+    order) is changed in place."""
+    latest = f"Dernière valeur (≤ {annee})"
+    counts = [is_count_unit(u) for u in values["Unité"]]
+    out, note = values, ""
+    for column in ("Valeur de référence", latest):
+        out, column_note = _mask_rows(out, column, counts, threshold)
+        note = note or column_note
+    if not note:
+        return values, ""
+    hidden = [i for i in range(len(out)) if exports.SECRET in
+              (out.at[i, "Valeur de référence"], out.at[i, latest])]
+    out["Atteinte (%)"] = out["Atteinte (%)"].astype(object)
+    for i in hidden:
+        out.at[i, "Atteinte (%)"] = exports.SECRET
+        # « En retard (42 %) » → « En retard » : the band says enough without the percentage.
+        evaluation.iat[i, evaluation.columns.get_loc("Niveau d'atteinte")] = out.at[i, "Niveau"]
+    return out, note + " L'atteinte de ces indicateurs est masquée aussi."
+
+
 def _count_text(value, threshold: int, singular: str, plural: str | None = None) -> str:
     """A count in a sentence, « s » when it would break statistical secrecy."""
     number = _num(value)
@@ -896,15 +919,22 @@ def _territory_lines(data: CtgData, annee: int, today: dt.date) -> list[str]:
     return lines
 
 
-def _references_table(data: CtgData, annee: int, cov, references: pd.DataFrame | None):
-    """Coverage rates of the territory (local computation) and of its reference levels (the
-    year `annee` or the latest earlier one), with the same reference rules as the chart."""
+# The rate that, with the places shown, gives each component of the coverage rate back.
+_RATE_OF_PLACES = {"eaje_psu": "eaje", "eaje_hors_psu": "eaje", "am": "individuel",
+                   "gad": "individuel", "prescolarisation": "prescolarisation", "total": "global"}
+
+
+def _references_table(data: CtgData, annee: int, cov, references: pd.DataFrame | None,
+                      hidden: set[str] = frozenset()):
+    """Coverage rates of the territory (local computation, the rates in `hidden` masked) and
+    of its reference levels (the year `annee` or the latest earlier one), with the same
+    reference rules as the chart."""
     from ctg_data import charts
 
     components = (("global", "Taux global"), ("eaje", "EAJE"), ("individuel", "Individuel"),
                   ("prescolarisation", "Préscolarisation"))
     rows = [["Territoire (calcul local)", data.nom or "", annee,
-             *[cov.taux.get(k) for k, _ in components], "Classeur CTG, calcul local"]]
+             *[exports.SECRET if k in hidden else cov.taux.get(k) for k, _ in components], "Classeur CTG, calcul local"]]
     refs = charts._references(references)  # noqa: SLF001 - same rules as the chart
     for niveau in ("commune", "epci", "departement", "region", "france"):
         picked = [charts._pick(refs, niveau, f"taux_couverture_{k}", annee, data)  # noqa: SLF001
@@ -1108,6 +1138,10 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
     places = pd.DataFrame(place_rows, columns=["Mode d'accueil", "Places"])
     places, places_note = exports.mask_small_counts(
         places, ["Places"], threshold, total_rows=[len(place_rows) - 1])
+    # A sub-rate × the children shown, minus the visible places of its other component, would
+    # give a masked count back: such sub-rates are masked too wherever the local rates appear.
+    hidden_rates = {_RATE_OF_PLACES[k] for k, v in zip([*indicators.COMPONENTS, "total"],
+                                                        places["Places"]) if v == exports.SECRET}
     blocks.append(Table(f"Places par mode d'accueil en {annee}", places, {"Places": "int"},
                         places_note, "classeur CTG, calcul local", "Places par mode",
                         slide=True, weights=[40, 12]))
@@ -1133,7 +1167,7 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
         blocks.append(Bullets(ratios))
 
     blocks.append(Heading("Comparaison avec les références", 2))
-    ref_frame, ref_formats = _references_table(data, annee, cov, references)
+    ref_frame, ref_formats = _references_table(data, annee, cov, references, hidden_rates)
     blocks.append(Table(f"Taux de couverture {annee} (places pour 100 enfants de moins de 3 "
                         "ans) : territoire et références", ref_frame, ref_formats,
                         "Les références sont celles de l'année du bilan ou, à défaut, de la "
@@ -1258,10 +1292,6 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
                 + f". Actions réalisées : {int(r['actions_realisees'])} sur {int(r['actions'])}"
                 + (f" ({formatting.fr_percent(part, 0)})." if _num(part) is not None else ".")))
         evaluation = editing.evaluation_table(data, axe, annee)
-        blocks.append(Table(f"Tableau d'évaluation — {axe}", evaluation,
-                            {c: "text" for c in evaluation.columns}, "",
-                            "classeur CTG (feuille Plan d'action)", f"Évaluation axe {number}",
-                            slide=True, weights=EVALUATION_WEIGHTS))
         rows = status[status["axe"].astype(str) == axe]
         values = pd.DataFrame({
             "Indicateur": rows["indicateur"].astype(object).tolist(),
@@ -1275,12 +1305,17 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
             "Atteinte (%)": rows["atteinte_pct"].astype("float64").tolist(),
             "Niveau": [formatting.BAND_LABELS.get(n, n) for n in rows["niveau"]],
         })
+        values, values_note = _mask_plan_values(values, evaluation, annee, threshold)
+        blocks.append(Table(f"Tableau d'évaluation — {axe}", evaluation,
+                            {c: "text" for c in evaluation.columns}, "",
+                            "classeur CTG (feuille Plan d'action)", f"Évaluation axe {number}",
+                            slide=True, weights=EVALUATION_WEIGHTS))
         blocks.append(Table(f"Valeurs des indicateurs — {axe}", values,
                             {"Unité": "text", "Année cible": "year",
                              "Année de la valeur": "year",
                              "Atteinte (%)": "percent", "Niveau": "text",
                              "Valeur de référence": "number", "Cible": "number",
-                             f"Dernière valeur (≤ {annee})": "number"}, "",
+                             f"Dernière valeur (≤ {annee})": "number"}, values_note,
                             "classeur CTG (feuille Plan d'action)", f"Indicateurs axe {number}",
                             weights=[30, 11, 10, 8, 8, 10, 8, 9, 12]))
     if axes:
@@ -1353,7 +1388,9 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
         # The line-by-line computation would print the masked count: give the rates only.
         blocks.append(Paragraph("Le détail du calcul n'est pas reproduit : il ferait apparaître "
                                 "un effectif masqué (secret statistique)."))
-        blocks.append(Bullets([f"{label} : {formatting.fr_number(cov.taux.get(k), 1)}"
+        blocks.append(Bullets([f"{label} : " + (f"{exports.SECRET} (secret statistique)"
+                                                 if k in hidden_rates else
+                                                 formatting.fr_number(cov.taux.get(k), 1))
                                for k, label in (("global", "Taux global"), ("eaje", "Taux EAJE"),
                                                 ("individuel", "Taux individuel"),
                                                 ("prescolarisation", "Taux de préscolarisation"))
@@ -1385,7 +1422,9 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
         f" (version du {formatting.fr_short_date(options['version_date'])})"
         if options.get("version_date") else "")]
     sources += ["INSEE : recensement de la population, état civil, Filosofi (saisis dans le "
-                "classeur)", "Cnaf : taux de couverture publiés (data.caf.fr, ONAPE)"]
+                "classeur)", "Cnaf : taux de couverture publiés (data.caf.fr, ONAPE)",
+                "Valeurs nationales de référence : table intégrée au tableau de bord, version "
+                f"{REFERENCES_VERSION} (valeurs non confirmées écartées)"]
     if references is not None and len(references):
         used = references.dropna(subset=["source"])
         sources += sorted({f"{s}" + (f" (édition {e})" if not formatting.is_missing(e) else "")

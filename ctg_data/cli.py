@@ -51,6 +51,7 @@ class _Parser(argparse.ArgumentParser):
         self.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
 
     def error(self, message):
+        """A French usage error, exit code 2 (argparse's own code), no traceback."""
         for english, french in _ARGPARSE_FRENCH:
             message = message.replace(english, french)
         self.print_usage(sys.stderr)
@@ -58,9 +59,11 @@ class _Parser(argparse.ArgumentParser):
                                    f"Aide : {self.prog} --help\n")
 
     def format_usage(self):
+        """The usage line in French."""
         return super().format_usage().replace("usage:", "utilisation :", 1)
 
     def format_help(self):
+        """The help text in French."""
         return super().format_help().replace("usage:", "utilisation :", 1)
 
 
@@ -210,6 +213,7 @@ def _plural(n: int, word: str) -> str:
 # --- commands ------------------------------------------------------------------------------
 
 def cmd_validate(args) -> int:
+    """`validate FILE…`: 0 valid (warnings printed), 1 invalid, 2 unreadable."""
     from ctg_data.errors import UnreadableFile
     from ctg_data.workbook import load_workbook
 
@@ -236,6 +240,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_import(args) -> int:
+    """`import FILE…`: same exit codes as validate; prints the new version's id."""
     from ctg_data.errors import UnreadableFile
     from ctg_data.importing import import_file
 
@@ -263,6 +268,7 @@ def cmd_import(args) -> int:
 
 
 def cmd_template(args) -> int:
+    """`template --out PATH`: the empty workbook with its instructions sheet."""
     from ctg_data.writing import template_workbook
 
     _write(args.out, template_workbook(), "Modèle vide du classeur CTG")
@@ -270,6 +276,7 @@ def cmd_template(args) -> int:
 
 
 def cmd_export(args) -> int:
+    """`export --out PATH`: the stored data of a territory in the workbook format."""
     from ctg_data.writing import write_workbook
 
     store = _store(args)
@@ -286,6 +293,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_indicators(args) -> int:
+    """`indicators --format json`: coverage, alerts and plan of one year."""
     from ctg_data.indicators import indicators_json
 
     store = _store(args)
@@ -299,6 +307,7 @@ def cmd_indicators(args) -> int:
 
 
 def cmd_versions(args) -> int:
+    """`versions`: the stored versions, newest first."""
     store = _store(args)
     versions = store.versions()
     if not versions:
@@ -317,6 +326,7 @@ def cmd_versions(args) -> int:
 
 
 def cmd_restore(args) -> int:
+    """`restore VERSION`: a new current version copying an earlier one."""
     store = _store(args)
     known = {v.id: v for v in store.versions()}
     old = known.get(args.version)
@@ -331,6 +341,7 @@ def cmd_restore(args) -> int:
 
 
 def cmd_opendata(args) -> int:
+    """`opendata FILE`: import a Caf or INSEE open-data file."""
     from ctg_data.opendata import OpendataError, detect, import_opendata
 
     content = _read(args.file)
@@ -351,6 +362,7 @@ def cmd_opendata(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    """`demo`: load the Lys-lez-Lannoy example into the database."""
     from ctg_data.importing import import_example
 
     store = _store(args)
@@ -372,6 +384,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_bilan(args) -> int:
+    """`bilan --format docx|pdf|pptx|xlsx`: the yearly bilan report."""
     store = _store(args)
     data = _load(store, _territory(store, args.territoire))
     from ctg_data.bilan import build_bilan

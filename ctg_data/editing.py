@@ -40,6 +40,7 @@ class Edit(NamedTuple):
 
     @property
     def ok(self) -> bool:
+        """Whether the edit has no blocking problem."""
         return not any(p.severity == "erreur" for p in self.problems)
 
 
@@ -290,11 +291,6 @@ def add_decision(data: CtgData, fields: dict) -> Edit:
                                    "ajoutez d'abord le comité")
         return Edit(data, [], [p])
     return edit
-
-
-def update_decision(data: CtgData, row: int, fields: dict) -> Edit:
-    """Edit decision `row` (responsable, échéance, statut, suivi…)."""
-    return _apply(data, "decisions", row, fields)
 
 
 def set_decision_status(data: CtgData, row: int, statut: str, suivi: str | None = None) -> Edit:

@@ -196,6 +196,7 @@ class Problem:
 
     @property
     def is_error(self) -> bool:
+        """Whether the problem blocks the import (a warning does not)."""
         return self.severity == ERREUR
 
     def as_line(self) -> str:

@@ -207,6 +207,7 @@ def _collect(data: CtgData, annee: int) -> dict:
         alertes.append(f"Enfants de moins de 3 ans : chiffre de {annee_pop} utilisé pour {annee} "
                        "(dernière année disponible).")
     if enfants == 0:
+        complet = False  # no rate at all: never presented as a complete result
         alertes.append("Aucun enfant de moins de 3 ans : le taux n'est pas calculable.")
 
     # --- EAJE, MAM, offer outside the territory, from Équipements --------------------------
@@ -568,17 +569,18 @@ def portrait(data: CtgData) -> pd.DataFrame:
 def achievement(latest, reference, target, sens=None) -> float | None:
     """Achievement in % of one indicator: (latest − reference) / (target − reference) × 100.
 
-    Without a reference: latest / target (target / latest for a « Baisse » indicator). When the
-    target equals the reference (keep a level), 100 when the latest value is on the good side
-    of it. None when latest or target is missing."""
+    Without a reference: latest / target (target / latest for a « Baisse » indicator), like
+    the reference case above 100 % when the target is passed. When the target equals the
+    reference (keep a level), 100 when the latest value is on the good side of it. None when
+    latest or target is missing."""
     latest, reference, target = _num(latest), _num(reference), _num(target)
     baisse = (sens or "Hausse") == "Baisse"
     if latest is None or target is None:
         return None
     if reference is not None and target != reference:
         return 100 * (latest - reference) / (target - reference)
-    reached = latest <= target if baisse else latest >= target
-    if reached:
+    # A ratio cannot tell how far a kept level is passed: being on the good side is 100 %.
+    if reference is not None and (latest <= target if baisse else latest >= target):
         return 100.0
     if baisse:
         return 100 * target / latest if latest else 100.0

@@ -30,9 +30,6 @@ from ctg_data.schemas import MISSING_MARKERS, find_sheet
 # csv, zipfile, struct and subprocess are imported where used: the worker process imports this
 # module for `_worker_main` and needs none of them, so it starts faster.
 
-# The extensions an upload widget should offer.
-WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
-
 # A zip member that inflates more than this many times is a bomb, not a spreadsheet: real
 # .xlsx/.ods XML compresses 5 to 20 times, a stream of zeros about 1000 times.
 MAX_COMPRESSION_RATIO = 100
@@ -85,6 +82,7 @@ class Limits:
 
     @classmethod
     def current(cls) -> "Limits":
+        """The limits of the current settings."""
         return cls(*(settings.get(name) for name in (
             "max_file_mb", "max_uncompressed_mb", "max_rows", "max_columns", "read_timeout_s")))
 

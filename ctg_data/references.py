@@ -23,14 +23,12 @@ from ctg_data.definitions import COVERAGE_CODES, PORTRAIT_CODES
 from ctg_data.model import CtgData
 from ctg_data.schemas import normalise
 
-# Bump when the bundled CSV changes (shown with the source of national values).
+# Bump when the bundled CSV changes (the bilan's sources name it).
 REFERENCES_VERSION = "2025.1"
 REFERENCES_FILE = Path(__file__).resolve().parent / "data" / "references_nationales.csv"
 REFERENCE_COLUMNS = ("niveau", "code", "nom", "annee", "indicateur", "valeur", "source",
                      "edition", "confirme")
 NIVEAUX_ORDER = ("commune", "epci", "departement", "region", "france")
-NIVEAU_LABELS = {"commune": "Commune", "epci": "EPCI", "departement": "Département",
-                 "region": "Région", "france": "France"}
 LOCAL = "calculé localement"
 PUBLISHED = "publié par la Cnaf"
 CLASSEUR = "saisi dans le classeur CTG"

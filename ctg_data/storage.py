@@ -36,6 +36,7 @@ class UTCDateTime(sa.TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
+        """Store in UTC (naive on SQLite, which has no time zone type)."""
         if value is None:
             return None
         value = value.astimezone(timezone.utc) if value.tzinfo else value.replace(
@@ -43,6 +44,7 @@ class UTCDateTime(sa.TypeDecorator):
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
+        """Read back as an aware UTC datetime."""
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(

@@ -49,6 +49,7 @@ class Origin:
     field_rows: dict[str, int] | None = None
 
     def column(self, column: Column | str) -> str:
+        """The header the file used for `column` (its label when the file lacked it)."""
         key = column if isinstance(column, str) else column.key
         label = column if isinstance(column, str) else column.label
         return self.headers.get(key, label)
@@ -771,24 +772,23 @@ def _check_cross_sheets(data: CtgData, origins: dict[str, Origin]) -> list[Probl
     if not plan.empty and not fiches.empty:
         plan_numbers = _numbers(plan["numero_action"])
         fiche_numbers = _numbers(fiches["numero_action"])
-        fiche_origin = _origin(origins, FICHES_ACTIONS, fiches)
-        plan_origin = _origin(origins, PLAN_ACTION, plan)
         if plan_numbers:
-            for number, index in fiche_numbers.items():
-                if number not in plan_numbers:
-                    problems.append(problem(
-                        "fiche_non_utilisee", sheet=fiche_origin.sheet_name,
-                        row=fiche_origin.rows[index],
-                        column=fiche_origin.column(FICHES_ACTIONS.column("numero_action")),
-                        value=fiches["numero_action"].iloc[index]))
-        for number, index in plan_numbers.items():
-            if number not in fiche_numbers:
-                problems.append(problem(
-                    "action_sans_fiche", sheet=plan_origin.sheet_name,
-                    row=plan_origin.rows[index],
-                    column=plan_origin.column(PLAN_ACTION.column("numero_action")),
-                    value=plan["numero_action"].iloc[index]))
+            problems += _unmatched_actions("fiche_non_utilisee", FICHES_ACTIONS, fiches,
+                                           _origin(origins, FICHES_ACTIONS, fiches),
+                                           fiche_numbers, plan_numbers)
+        problems += _unmatched_actions("action_sans_fiche", PLAN_ACTION, plan,
+                                       _origin(origins, PLAN_ACTION, plan), plan_numbers,
+                                       fiche_numbers)
     return problems
+
+
+def _unmatched_actions(code: str, sheet: Sheet, frame: pd.DataFrame, origin: Origin,
+                       numbers: dict[str, int], others: dict[str, int]) -> list[Problem]:
+    """A `code` problem on each row of `frame` whose action number is not among `others`."""
+    column = origin.column(sheet.column("numero_action"))
+    return [problem(code, sheet=origin.sheet_name, row=origin.rows[index], column=column,
+                    value=frame["numero_action"].iloc[index])
+            for number, index in numbers.items() if number not in others]
 
 
 def _plan_year_columns(plan: pd.DataFrame) -> list[str]:

@@ -15,6 +15,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ctg_data.exports import is_dangerous
 from ctg_data.model import CtgData
 from ctg_data.schemas import (CODE_INSEE, FORMAT_VERSION, SHEETS, TABLE_SHEETS, TERRITOIRE,
                               Column, Sheet, year_of_header)
@@ -105,8 +106,11 @@ def _cell_value(column: Column | None, value):
 def _put(ws, row: int, col: int, value, number_format=None):
     cell = ws.cell(row=row, column=col, value=value)
     if isinstance(value, str):
-        # A text starting with "=" stays text: no formula is ever written into an export.
+        # A text starting with "=" stays text: no formula is ever written into an export, and
+        # Excel's quote prefix keeps it text when someone edits the cell (same rule as
+        # exports.neutralise, without changing the value, so the round trip stays exact).
         cell.data_type = "s"
+        cell.quotePrefix = is_dangerous(value)
     if number_format:
         cell.number_format = number_format
     return cell

@@ -749,6 +749,7 @@ def _reproducible(content: bytes) -> bytes:
 
 
 def main() -> None:
+    """Write the example workbook next to this script."""
     OUTPUT.write_bytes(build())
     print(f"Écrit : {OUTPUT.relative_to(REPO)}")
 

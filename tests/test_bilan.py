@@ -9,12 +9,13 @@ import subprocess
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from docx import Document
 from pptx import Presentation
 from pypdf import PdfReader
 
-from ctg_data import bilan, exports, indicators
+from ctg_data import bilan, exports
 from ctg_data.model import CtgData
 from ctg_data.storage import Store
 from ctg_data.workbook import load_workbook
@@ -82,9 +83,11 @@ def axes_of(data) -> list[str]:
     return list(dict.fromkeys(plan["axe"]))
 
 
-def expected_rate_text(data) -> str:
-    rate = indicators.coverage(data, ANNEE).taux["global"]
-    return f"{rate:.1f}".replace(".", ",") + " places pour 100 enfants"
+# The sample's 2023 coverage, by hand: EAJE PSU 48 (La Pépinière) + 10 (Au pays des Merveilles),
+# hors PSU 10 (Ma Cachette, PAJE), AM 166, garde à domicile 5, préscolarisation 13 = 252 places
+# for 471 children under 3: 100 × 252 / 471 = 53,50… → « 53,5 ».
+RATE_2023 = 100 * 252 / 471
+RATE_TEXT = "53,5 places pour 100 enfants"
 
 
 HEADINGS = [f"Chiffres clés {ANNEE}", "Diagnostic du territoire",
@@ -115,7 +118,7 @@ def test_pdf_headings_rate_accents_and_page_numbers(documents, pdf_pages, data):
     for heading in HEADINGS:
         assert heading in text, heading
     assert "Sommaire" in pdf_pages[1]
-    assert expected_rate_text(data) in text
+    assert RATE_TEXT in text
     assert "Lys-lez-Lannoy" in pdf_pages[0] and f"Bilan {ANNEE}" in pdf_pages[0]
     assert f"page 3 / {len(pdf_pages)}" in pdf_pages[2]
     assert COMMENT in text
@@ -184,7 +187,7 @@ def test_docx_headings_toc_and_rate(documents, data):
                            if el.tag.endswith("}instrText"))
     assert 'TOC \\o "1-2"' in instructions
     text = flat("\n".join(p.text for p in doc.paragraphs))
-    assert expected_rate_text(data) in text
+    assert RATE_TEXT in text
     assert COMMENT in text
 
 
@@ -245,7 +248,7 @@ def test_pptx_title_slide_charts_and_evaluation_tables(documents, data):
         table = next(sh.table for sh in slide.shapes if sh.has_table)
         assert [c.text for c in table.rows[0].cells] == EVALUATION_COLUMNS
     key = next(s for s in slides if s.shapes.title.text == f"Chiffres clés {ANNEE}")
-    assert expected_rate_text(data) in flat(" ".join(sh.text_frame.text for sh in key.shapes
+    assert RATE_TEXT in flat(" ".join(sh.text_frame.text for sh in key.shapes
                                                      if sh.has_text_frame))
 
 
@@ -291,7 +294,7 @@ def test_xlsx_masked_count_note_and_real_numbers(documents, data):
     rate_cell = next(row[1] for row in key.iter_rows() if row[0].value ==
                      "Taux de couverture global")
     assert rate_cell.data_type == "n" and rate_cell.number_format == "#,##0.0"
-    assert rate_cell.value == pytest.approx(indicators.coverage(data, ANNEE).taux["global"])
+    assert rate_cell.value == pytest.approx(RATE_2023)
 
 
 # --- without a browser -------------------------------------------------------------------------
@@ -335,3 +338,67 @@ def test_cell_text_french_numbers():
                                                (float("nan"), "int"), ("s", "int"))] == \
         ["1\u202f234", "53,5", "12,3\u202f%", "2023", "—", "s"]
 
+
+
+def test_small_plan_values_counting_people_are_masked_with_their_achievement():
+    """A plan indicator counted in « familles » with observed values under the threshold (5):
+    reference 2 and latest 4 are masked, and so is its achievement — (4 − 2) / (10 − 2) = 25 %
+    would give the 4 back with the visible target. An indicator in « réunions » is not a count
+    of people and stays as it is: (3 − 0) / (6 − 0) = 50 %."""
+    plan = pd.DataFrame([
+        {"axe": "Axe 1", "action": "Soutenir les familles", "numero_action": "1",
+         "indicateur": "Familles accompagnées", "unite": "familles", "sens": "Hausse",
+         "valeur_reference": 2.0, "cible": 10.0, "2023": 4.0},
+        {"axe": "Axe 1", "action": "Piloter", "numero_action": "2",
+         "indicateur": "Réunions tenues", "unite": "réunions", "sens": "Hausse",
+         "valeur_reference": 0.0, "cible": 6.0, "2023": 3.0}])
+    small = CtgData({"code_insee": "59999", "nom": "Villeneuve-Test"}, {"plan_action": plan})
+    content = bilan.bilan_content(small, ANNEE, images=False)
+    tables = {b.title: b for b in content.blocks if isinstance(b, bilan.Table)}
+    values = tables["Valeurs des indicateurs — Axe 1"]
+    frame = values.frame.set_index("Indicateur")
+    latest = f"Dernière valeur (≤ {ANNEE})"
+    assert list(frame.loc["Familles accompagnées", ["Valeur de référence", latest,
+                                                    "Atteinte (%)"]]) == ["s", "s", "s"]
+    assert frame.loc["Familles accompagnées", "Cible"] == 10
+    assert frame.loc["Réunions tenues", latest] == 3
+    assert frame.loc["Réunions tenues", "Atteinte (%)"] == pytest.approx(50.0)
+    assert "Effectifs inférieurs à 5 masqués" in values.note
+    evaluation = tables["Tableau d'évaluation — Axe 1"].frame
+    assert list(evaluation["Niveau d'atteinte"]) == ["En retard", "En retard (50\u202f%)"]
+
+
+def test_sources_name_the_version_of_the_bundled_reference_table():
+    from ctg_data.references import REFERENCES_VERSION
+    small = CtgData({"code_insee": "59999", "nom": "Villeneuve-Test"}, {})
+    content = bilan.bilan_content(small, ANNEE, images=False)
+    items = [i for b in content.blocks if isinstance(b, bilan.Bullets) for i in b.items]
+    assert any(f"version {REFERENCES_VERSION}" in i and "non confirmées écartées" in i
+               for i in items)
+
+
+def test_sub_rates_that_would_give_a_masked_count_back_are_masked():
+    """Garde à domicile 3 children (< 5) is masked in the places table, and préscolarisation 10,
+    the smallest other part, with it (secondary rule: the total 163 stays). The individuel rate
+    (AM + GAD) / children with AM 120 and the 400 children visible would give the 3 back, so
+    it is masked, and so is the préscolarisation rate; EAJE 100 × 30 / 400 = 7,5 and the global
+    rate 100 × 163 / 400 = 40,75 stay."""
+    small = CtgData({"code_insee": "59999", "nom": "Villeneuve-Test", "type": "Commune"}, {
+        "population": pd.DataFrame([{"annee": ANNEE, "enfants_0_2": 400.0}]),
+        "equipements": pd.DataFrame([{"nom": "Multi", "type": "Multi-accueil",
+                                      "places": 30.0}]),
+        "assistantes_maternelles": pd.DataFrame([{"annee": ANNEE, "am_agreees": 40.0,
+                                                  "places_moins_3_ans": 120.0}]),
+        "accueil_petite_enfance": pd.DataFrame([{"annee": ANNEE, "enfants_gardes_domicile": 3.0,
+                                                 "enfants_scolarises_2_ans": 10.0}])})
+    content = bilan.bilan_content(small, ANNEE, images=False)
+    tables = {b.title: b.frame for b in content.blocks if isinstance(b, bilan.Table)}
+    places = tables[f"Places par mode d'accueil en {ANNEE}"].set_index("Mode d'accueil")["Places"]
+    assert list(places) == [30, 0, 120, "s", "s", 163]
+    references = next(f for t, f in tables.items() if t.startswith(f"Taux de couverture {ANNEE}"))
+    local = references.iloc[0]
+    assert local["Individuel"] == "s" and local["Préscolarisation"] == "s"
+    assert local["EAJE"] == pytest.approx(7.5) and local["Taux global"] == pytest.approx(40.75)
+    items = [i for b in content.blocks if isinstance(b, bilan.Bullets) for i in b.items]
+    assert "Taux individuel : s (secret statistique)" in items
+    assert "Taux EAJE : 7,5" in items

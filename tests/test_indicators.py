@@ -170,6 +170,14 @@ def test_without_children_no_rate():
     assert c.places_manquantes is None and not c.complet
 
 
+def test_zero_children_gives_no_rate_and_is_not_complete():
+    c = ind.coverage(full(eaje("Multi", 30), population=[{"annee": 2022, "enfants_0_2": 0.0}]),
+                     2022, cible=60)
+    assert c.taux["global"] is None and c.places_manquantes is None
+    assert not c.complet
+    assert any("Aucun enfant de moins de 3 ans" in a for a in c.alertes)
+
+
 def test_places_missing():
     assert ind.places_missing(60, 400, 176) == 64
     assert ind.places_missing(60, 401, 176) == 65     # 240.6 − 176 = 64.6 → 65
@@ -312,6 +320,19 @@ def test_plan_bands_and_formula():
     # A higher margin moves « en bonne voie » to « en retard ».
     stricter = ind.plan_status(data, marge=90).set_index("indicateur")
     assert stricter.loc["Attente", "niveau"] == "en retard"
+
+
+def test_achievement_without_reference_passes_100_like_with_one():
+    # Spec: without a reference, latest / target (target / latest when lower is better).
+    assert ind.achievement(24.0, None, 20.0) == pytest.approx(120.0)          # 24 / 20
+    assert ind.achievement(32.0, None, 40.0, "Baisse") == pytest.approx(125.0)  # 40 / 32
+    assert ind.achievement(0.0, None, 40.0, "Baisse") == 100.0    # nothing left: reached
+    # With a reference the target is passed the same way: (26 − 10) / (20 − 10) = 160 %.
+    assert ind.achievement(26.0, 10.0, 20.0) == pytest.approx(160.0)
+    # Keeping a level (target = reference): on the good side is 100 %, else the ratio.
+    assert ind.achievement(12.0, 10.0, 10.0) == 100.0
+    assert ind.achievement(8.0, 10.0, 10.0) == pytest.approx(80.0)           # 8 / 10
+    assert ind.achievement(12.0, 10.0, 10.0, "Baisse") == pytest.approx(100 * 10 / 12)
 
 
 def test_plan_latest_value_up_to_the_chosen_year():

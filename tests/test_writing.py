@@ -103,6 +103,8 @@ def test_cells_are_typed():
     header = _header(equipements)
     remark = equipements.cell(row=2, column=header.index("Remarques") + 1)
     assert remark.value == "=1+1 n'est pas une formule" and remark.data_type == "s"
+    assert remark.quotePrefix   # stays text when edited in Excel
+    assert not equipements.cell(row=3, column=header.index("Nom") + 1).quotePrefix
     opening = [r[header.index("Ouverture")] for r in equipements.iter_rows(min_row=2,
                                                                           values_only=True)]
     assert opening == [2008, None, datetime(2019, 9, 2)]
