@@ -22,6 +22,8 @@ incomplete rate is flagged, never silently presented as complete.
 
 from __future__ import annotations
 
+import re
+
 import math
 from dataclasses import dataclass, field
 
@@ -117,12 +119,19 @@ def structures_of_year(data: CtgData, annee: int) -> pd.DataFrame:
 
 
 def in_territory(commune, data: CtgData) -> bool:
-    """Whether a structure's `Commune` designates the territory itself (empty = yes)."""
+    """Whether a structure's `Commune` designates the territory (empty = yes): the territory
+    itself, or for an EPCI one of its `Communes membres` — any commune when that list is
+    not given, since an EPCI workbook names the member commune of each structure."""
     text = _text(commune)
     if not text:
         return True
-    return text == _text(data.territoire.get("code_insee")) or \
-        normalise(text) == normalise(data.territoire.get("nom"))
+    t = data.territoire
+    names = [t.get("code_insee"), t.get("nom")]
+    members = [m for m in re.split(r"[;\n]", str(t.get("communes_membres") or "")) if m.strip()]
+    if t.get("type") == "EPCI" and not members:
+        return True
+    return any(text == _text(n) or normalise(text) == normalise(n)
+               for n in (*names, *members) if _text(n))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -130,6 +130,11 @@ TERRITOIRE = Sheet(
         _c("fin_ctg", "Fin CTG", "date_or_year", synonyms=("Fin", "Date de fin"),
            help="Fin de la convention (date ou année).", example="2023"),
         _c("caf", "Caf", synonyms=("Caisse",), help="La Caf signataire.", example="Caf du Nord"),
+        _c("communes_membres", "Communes membres", synonyms=("Communes de l'EPCI",),
+           help="Pour un EPCI : les communes membres (noms ou codes INSEE séparés par « ; »). "
+                "Une structure dont la colonne Commune en nomme une est dans le territoire ; "
+                "sans cette liste, toute structure d'un EPCI y est comptée (sauf les berceaux "
+                "réservés).", example=""),
         _c("avertissement", "Avertissement", synonyms=("Mise en garde", "Note sur les données"),
            help="Mise en garde affichée avec les chiffres et dans le bilan (données d'exemple, "
                 "provisoires…).", example=""),

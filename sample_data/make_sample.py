@@ -673,7 +673,9 @@ def write_territoire(ws) -> None:
     for j, header in enumerate(("Champ", "Valeur"), start=1):
         cell = ws.cell(row=1, column=j, value=header)
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-    for i, col in enumerate(SHEETS_BY_KEY["territoire"].columns, start=2):
+    # A commune has no « Communes membres »: only the fields the example fills are written.
+    fields = [col for col in SHEETS_BY_KEY["territoire"].columns if col.key in TERRITOIRE]
+    for i, col in enumerate(fields, start=2):
         ws.cell(row=i, column=1, value=col.label)
         ws.cell(row=i, column=2, value=TERRITOIRE[col.key])
     ws.column_dimensions["A"].width = 18

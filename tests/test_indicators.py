@@ -111,6 +111,27 @@ def test_reserved_cradles_and_structures_elsewhere_are_outside_the_rate():
     assert c.taux["global"] == pytest.approx(44.0)
 
 
+
+def test_epci_counts_its_member_communes_in_the_territory():
+    structures = (eaje("Multi à Hem", 30, commune="Hem"),
+                  eaje("Micro à Leers", 10, commune="59339"),
+                  eaje("Crèche à Roubaix", 8, commune="Roubaix"),
+                  eaje("Berceaux", 5, "Berceaux réservés", commune="Hem"))
+    epci = {"code_insee": "200000001", "nom": "CC Test", "type": "EPCI"}
+
+    listed = full(*structures)
+    listed.territoire |= epci | {"communes_membres": "Hem ; 59339\nLys-lez-Lannoy"}
+    c = ind.coverage(listed, 2022)
+    # Hem (by name) and Leers (by INSEE code) are members; Roubaix is not; cradles stay apart.
+    assert c.places["eaje_psu"] == 30 + 10
+    assert c.places["hors_territoire"] == 8 + 5
+
+    unlisted = full(*structures)
+    unlisted.territoire |= epci
+    # Without the list, every structure named in a commune of the EPCI counts in it.
+    assert ind.coverage(unlisted, 2022).places["eaje_psu"] == 30 + 10 + 8
+    assert ind.coverage(unlisted, 2022).places["hors_territoire"] == 5
+
 def test_rate_and_sub_rates_by_hand():
     data = full(eaje("Multi", 30), eaje("Micro PAJE", 10, "Micro-crèche", financement="PAJE"))
     c = ind.coverage(data, 2022, cible=60)
