@@ -416,7 +416,7 @@ def latest_and_previous(portrait: pd.DataFrame, code: str, year: int) -> tuple:
 
 def fr_target(cible: float) -> str:
     """A target rate as written in labels: « 60 », « 62,5 »."""
-    return fmt.fr_number(cible, 0 if float(cible) == int(cible) else 1)
+    return fmt.fr_target(cible)
 
 
 def display_frame(frame: pd.DataFrame, formats: dict | None = None) -> pd.DataFrame:
@@ -544,7 +544,10 @@ def chart_block(spec_key: str, data: CtgData, annee: int, references: pd.DataFra
         # that they follow the image into exports): no second copy here.
         methodology(spec.indicateurs, alertes=alertes, detail=detail)
         if not presentation():
-            _image_downloads(fig, file_name, wkey)
+            # The images leave the app: built again with small counts of people hidden.
+            build = spec.build
+            _image_downloads(lambda: build(data, annee, references, **options, secret=True),
+                             file_name, wkey)
         if comments:
             comments_block(spec_key, data, annee, key=wkey)
 
@@ -584,16 +587,19 @@ def _figure(spec_key: str, data: CtgData, annee: int, references, options: dict)
     return fig
 
 
-def _image_downloads(fig, file_name: str, wkey: str) -> None:
+def _image_downloads(export, file_name: str, wkey: str) -> None:
+    """PNG and SVG buttons; `export` is the figure to render, or a function that builds it
+    (with statistical secrecy) when a button is clicked."""
     if not exports.image_export_available():
         st.caption(exports.image_export_message())
         return
     row = st.container(horizontal=True)
     # Deferred: the image is rendered only when the button is clicked (about 0,4 s each).
-    row.download_button("Image PNG", lambda: exports.figure_to_image(fig, "png"),
+    figure = export if callable(export) else (lambda: export)
+    row.download_button("Image PNG", lambda: exports.figure_to_image(figure(), "png"),
                         file_name=f"{file_name}.png", mime=exports.image_mime("png"),
                         key=f"png_{wkey}", icon=":material/image:", on_click="ignore")
-    row.download_button("Image SVG", lambda: exports.figure_to_image(fig, "svg"),
+    row.download_button("Image SVG", lambda: exports.figure_to_image(figure(), "svg"),
                         file_name=f"{file_name}.svg", mime=exports.image_mime("svg"),
                         key=f"svg_{wkey}", icon=":material/draw:", on_click="ignore")
 
@@ -780,9 +786,10 @@ def text_table_block(frame: pd.DataFrame, name: str, *, key: str, title: str | N
     _table_downloads(frame, name, key, title=title or name, source=source)
 
 
-def figure_block(fig, data: CtgData, name: str, *, key: str) -> None:
+def figure_block(fig, data: CtgData, name: str, *, key: str, export=None) -> None:
     """A figure that is not in the chart registry (one plan indicator, the actions timeline):
-    the chart, its source line and PNG/SVG downloads outside presentation mode."""
+    the chart, its source line and PNG/SVG downloads outside presentation mode. `export`
+    builds the figure for the images when it differs from the screen's (secrecy)."""
     shown = charts.presentation(fig) if presentation() else fig
     file_name = charts.figure_file_name(name, data)
     config = charts.plotly_config(file_name) | {"locale": "fr"}
@@ -790,4 +797,4 @@ def figure_block(fig, data: CtgData, name: str, *, key: str) -> None:
         # The builder writes the source line under the plot, as in chart_block.
         st.plotly_chart(shown, key=key, config=config, theme=None)
         if not presentation():
-            _image_downloads(fig, file_name, key)
+            _image_downloads(export or fig, file_name, key)

@@ -986,7 +986,8 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
 
     # Inputs shared by the chapters
     references = store.references() if store is not None else None
-    options: dict = {"cible": cible}
+    # Statistical secrecy on the charts too: small counts of people are not written on them.
+    options: dict = {"cible": cible, "secret": threshold}
     comments: dict[str, list] = {}
     if store is not None:
         current = [v for v in store.versions(data.code) if v.is_current]
@@ -1057,7 +1058,7 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
          False),
         ("Places d'accueil comptées dans le taux", cov.places.get("total"), "places", annee,
          False),
-        (f"Places manquantes pour atteindre {formatting.fr_number(cible, 0)} places pour 100 "
+        (f"Places manquantes pour atteindre {formatting.fr_target(cible)} places pour 100 "
          "enfants", cov.places_manquantes, "places", annee, False),
     ]
     if counts is not None:
@@ -1083,7 +1084,7 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
                    + ("" if cov.complet else " (calcul incomplet, voir les alertes)"))
     if cov.places_manquantes is not None:
         bullets.append(
-            f"Places manquantes pour atteindre la cible de {formatting.fr_rate(cible, 0)} : "
+            f"Places manquantes pour atteindre la cible de {formatting.fr_target_rate(cible)} : "
             + (formatting.fr_count(cov.places_manquantes, "place") if cov.places_manquantes
                else "aucune, la cible est atteinte"))
     if counts is not None:
@@ -1152,7 +1153,7 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
             f"{formatting.fr_count(hors, 'place')}, non comptée dans le taux."))
     if cov.places_manquantes is not None:
         blocks.append(Paragraph(
-            f"Pour atteindre la cible de {formatting.fr_rate(cible, 0)}, "
+            f"Pour atteindre la cible de {formatting.fr_target_rate(cible)}, "
             + (f"il manque {formatting.fr_count(cov.places_manquantes, 'place')}."
                if cov.places_manquantes else "aucune place ne manque : la cible est atteinte.")))
     ratios = []

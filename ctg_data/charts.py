@@ -126,7 +126,7 @@ def _finish(fig: go.Figure, titre: str, source: str, *, key: str, height: int = 
     separators, font, source annotation under the x axis. The top margin is computed from the
     number of title and legend lines so that they never overlap; `bottom` is the room the x
     axis (ticks and title) needs above the source line."""
-    source_html = _wrap(source, source_width)
+    source_html = _wrap(source + _secret_note(fig), source_width)
     title_html = _wrap(titre, 75)
     entries = _legend_entries(fig)
     one_row = len(entries) <= 4 and sum(len(e) for e in entries) <= 80
@@ -153,7 +153,7 @@ def _finish(fig: go.Figure, titre: str, source: str, *, key: str, height: int = 
         legend=legend,
         hoverlabel=dict(font=dict(family=FONT_FAMILY, size=13), namelength=-1),
         bargap=0.25,
-        meta=dict(chart=key, source=source),
+        meta=dict(chart=key, source=source + _secret_note(fig)),
     )
     fig.add_annotation(text=source_html, xref="paper", yref="paper", x=0, y=0, xanchor="left",
                        yanchor="top", yshift=-(bottom - 10), showarrow=False, align="left",
@@ -197,11 +197,12 @@ def presentation(fig: go.Figure, scale: float = 1.35,
     out.update_layout(
         font=dict(size=big(lay.font.size, 13)),
         height=max(int((lay.height or 460) * 1.2), min_height) + grown,
+        # A little more room above the enlarged title: on a projector its top was clipped.
         title=dict(font=dict(size=big(lay.title.font.size, 17)),
-                   pad=dict(t=round((lay.title.pad.t or 0) * scale) + 8)),
+                   pad=dict(t=round((lay.title.pad.t or 0) * scale) + 16)),
         legend=dict(font=dict(size=big(lay.legend.font.size, 12))),
         hoverlabel=dict(font=dict(size=big(lay.hoverlabel.font.size, 13))),
-        margin=dict(t=round(top * scale), b=round(bottom * scale)))
+        margin=dict(t=round(top * scale) + 12, b=round(bottom * scale)))
     if lay.title.subtitle and lay.title.subtitle.text:
         out.update_layout(title_subtitle_font_size=big(lay.title.subtitle.font.size, 14))
     out.for_each_xaxis(lambda ax: ax.update(title_font_size=big(ax.title.font.size, 13),
@@ -276,6 +277,70 @@ def _years_text(years) -> str:
     if not years:
         return ""
     return str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Statistical secrecy in exported images
+# ---------------------------------------------------------------------------------------------
+
+SECRET = "s"   # what a masked value shows, as in the exported tables (ctg_data.exports)
+SECRET_HOVER = "s (secret statistique)"
+
+
+def secret_limit(options: dict) -> int | None:
+    """The secrecy threshold asked for by the builder's options, or None on screen.
+
+    ``secret=True`` (every export) uses the `seuil_secret` setting; an int is the threshold
+    itself (a per-source override). The screen leaves it out: the editor sees exact values."""
+    secret = options.get("secret")
+    if secret is None or secret is False:
+        return None
+    if secret is True:
+        return int(settings.get("seuil_secret"))
+    return int(secret)
+
+
+def is_secret(value, limit: int | None) -> bool:
+    """Whether a count of people must be hidden: strictly between 0 and `limit` (zero reveals
+    nobody), as for the exported tables."""
+    number = _num(value)
+    return limit is not None and number is not None and 0 < number < limit
+
+
+def protect(trace, counts, limit: int | None, hover: str) -> bool:
+    """Hide on `trace` the points whose count of people (`counts`, one per point) is under
+    `limit`: their text label becomes « s » and their hover text `hover` (a template that does
+    not show the value). Returns whether a point was hidden. Places and rates are not people:
+    only traces of people counts are passed here."""
+    hidden = [is_secret(v, limit) for v in counts]
+    if not any(hidden):
+        return False
+    n = len(hidden)
+
+    def per_point(value):
+        if isinstance(value, (list, tuple)):
+            return list(value)
+        return [value] * n
+
+    if trace.text is not None:
+        trace.text = [SECRET if h else t for t, h in zip(per_point(trace.text), hidden)]
+    if trace.customdata is not None:
+        # The hover template of the visible points may read it; the hidden ones never do.
+        trace.customdata = [None if h else row for row, h in
+                            zip(per_point(trace.customdata), hidden)]
+    trace.hovertemplate = [hover if h else t for t, h in
+                           zip(per_point(trace.hovertemplate), hidden)]
+    trace.meta = {"secret": True, "limit": int(limit)}
+    return True
+
+
+def _secret_note(fig: go.Figure) -> str:
+    limits = {t.meta.get("limit") for t in fig.data
+              if isinstance(t.meta, dict) and t.meta.get("secret")}
+    if not limits:
+        return ""
+    return (f" Effectifs inférieurs à {max(limits)} masqués (secret statistique), "
+            f"notés « {SECRET} ».")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -372,14 +437,19 @@ def population_figure(data: CtgData, annee: int, references: pd.DataFrame | None
     if rows.empty:
         return no_data_figure(titre, source_text(data, src, **options), "population")
     years = rows["annee"].astype(int).astype(str).tolist()
+    limit = secret_limit(options)
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     fig.add_bar(x=years, y=rows["population"], name="Population municipale",
                 marker_color=COUNT_COLOUR,
                 hovertemplate="%{x} : %{y:,.0f} habitants<extra></extra>", secondary_y=False)
+    protect(fig.data[-1], rows["population"], limit,
+            f"%{{x}} : habitants {SECRET_HOVER}<extra></extra>")
     fig.add_scatter(x=years, y=rows["naissances"], name="Naissances (axe de droite)",
                     mode="lines+markers", line=dict(color=SECOND_COLOUR, width=3),
                     marker=dict(symbol="diamond", size=9),
                     hovertemplate="%{x} : %{y:,.0f} naissances<extra></extra>", secondary_y=True)
+    protect(fig.data[-1], rows["naissances"], limit,
+            f"%{{x}} : naissances {SECRET_HOVER}<extra></extra>")
     fig.update_yaxes(title_text="Habitants", tickformat=D3_INT, hoverformat=D3_INT,
                      rangemode="tozero", secondary_y=False)
     births = [v for v in rows["naissances"] if not fmt.is_missing(v)] or [1]
@@ -413,6 +483,8 @@ def age_bands_figure(data: CtgData, annee: int, references: pd.DataFrame | None 
         x=labels, y=values, marker_color=COUNT_COLOUR, name="Effectif",
         text=[fmt.fr_number(v) for v in values], textposition="outside",
         hovertemplate="%{x} : %{y:,.0f} enfants ou jeunes<extra></extra>"))
+    protect(fig.data[0], values, secret_limit(options),
+            f"%{{x}} : enfants ou jeunes {SECRET_HOVER}<extra></extra>")
     fig.update_xaxes(title_text="Tranche d'âge")
     fig.update_yaxes(title_text="Enfants ou jeunes", tickformat=D3_INT, hoverformat=D3_INT,
                      rangemode="tozero")
@@ -447,6 +519,9 @@ def families_figure(data: CtgData, annee: int, references: pd.DataFrame | None =
                     textposition="inside", insidetextanchor="middle",
                     hovertemplate=f"%{{x}} — {name} : %{{y:,.1f}}{NNBSP}% "
                                   f"(%{{customdata:,.0f}} familles)<extra></extra>")
+        # The share of a masked count, with the total, would give the count back.
+        protect(fig.data[-1], counts, secret_limit(options),
+                f"%{{x}} — {name} : {SECRET_HOVER}<extra></extra>")
     if nombreuses.notna().any():
         share = 100 * nombreuses / total
         fig.add_scatter(x=years, y=share, name="dont familles nombreuses (3 enfants ou plus)",
@@ -456,6 +531,8 @@ def families_figure(data: CtgData, annee: int, references: pd.DataFrame | None =
                         textfont=dict(color="#FFFFFF"), customdata=nombreuses,
                         hovertemplate=f"%{{x}} — familles nombreuses : %{{y:,.1f}}{NNBSP}% "
                                       f"(%{{customdata:,.0f}} familles)<extra></extra>")
+        protect(fig.data[-1], nombreuses, secret_limit(options),
+                f"%{{x}} — familles nombreuses : {SECRET_HOVER}<extra></extra>")
     fig.update_layout(barmode="stack")
     _year_axis(fig)
     fig.update_yaxes(title_text="Part des familles avec enfants (%)", range=[0, 100],
@@ -597,6 +674,8 @@ def allocataires_figure(data: CtgData, annee: int, references: pd.DataFrame | No
                 textfont=dict(color="#FFFFFF"),
                 hovertemplate="%{x} : %{y:,.0f} foyers allocataires<extra></extra>",
                 secondary_y=False)
+    protect(fig.data[-1], rows["allocataires"], secret_limit(options),
+            f"%{{x}} : foyers allocataires {SECRET_HOVER}<extra></extra>")
     menages = rows["menages"].astype(float)
     if (menages > 0).any():
         share = 100 * rows["allocataires"].astype(float) / menages.where(menages > 0)
@@ -769,8 +848,12 @@ def _series(data: CtgData, annee: int, cible=None) -> pd.DataFrame:
     return series.sort_values("annee").reset_index(drop=True)
 
 
+# Components of the rate counted in children, not in places: subject to secrecy in exports.
+PEOPLE_MODES = ("gad", "prescolarisation")
+
+
 def _mode_bar(fig, x, values, mode, *, name=None, secondary=None, width=None, orientation="v",
-              showlegend=True, hover_x="%{x}"):
+              showlegend=True, hover_x="%{x}", limit: int | None = None):
     kw = dict(secondary_y=secondary) if secondary is not None else {}
     if getattr(fig, "_grid_ref", None) and secondary is None:
         kw = dict(row=1, col=1)
@@ -784,6 +867,9 @@ def _mode_bar(fig, x, values, mode, *, name=None, secondary=None, width=None, or
                             line=dict(color="#FFFFFF", width=1)),
                 width=width,
                 hovertemplate=f"{where} — {label} : {value_ref} places<extra></extra>", **kw)
+    if mode in PEOPLE_MODES:
+        protect(fig.data[-1], values, limit,
+                f"{where} — {label} : enfants {SECRET_HOVER}<extra></extra>")
 
 
 def places_by_mode_figure(data: CtgData, annee: int, references: pd.DataFrame | None = None,
@@ -801,7 +887,7 @@ def places_by_mode_figure(data: CtgData, annee: int, references: pd.DataFrame | 
     for mode in RATE_MODES:
         values = [_num(v) for v in series[f"places_{mode}"]]
         if any(v for v in values if v):
-            _mode_bar(fig, years, values, mode, secondary=False)
+            _mode_bar(fig, years, values, mode, secondary=False, limit=secret_limit(options))
     outside = [_num(v) for v in series["places_hors_territoire"]]
     if any(v for v in outside if v):
         _mode_bar(fig, years, outside, "hors_territoire",
@@ -961,7 +1047,8 @@ def missing_places_figure(data: CtgData, annee: int, references: pd.DataFrame | 
     """The places of `annee` (stacked by mode) against the places needed for the target rate
     (`cible`, default setting cible_taux_couverture), with the number of places missing."""
     cible = _cible(options)
-    titre = _title(f"Places manquantes pour atteindre {fmt.fr_rate(cible)} en {annee}", data)
+    titre = _title(f"Places manquantes pour atteindre {fmt.fr_target_rate(cible)} en {annee}",
+                   data)
     src = "classeur CTG, calcul local"
     c = _indicators().coverage(data, annee, cible=cible)
     if not c.enfants_moins_3_ans or (c.places.get("total") in (None, 0)
@@ -972,11 +1059,13 @@ def missing_places_figure(data: CtgData, annee: int, references: pd.DataFrame | 
     label = [f"Places {annee}"]
     for mode in RATE_MODES:
         if c.places.get(mode):
-            _mode_bar(fig, label, [c.places[mode]], mode, orientation="h", width=0.5)
+            _mode_bar(fig, label, [c.places[mode]], mode, orientation="h", width=0.5,
+                      limit=secret_limit(options))
     fig.add_vline(x=needed, line=dict(color=fmt.TEXTE, width=3, dash="dash"))
     fig.add_annotation(x=needed, y=0.5, yref="paper", xanchor="left", showarrow=False,
                        text=f" Cible : {fmt.fr_number(needed)} places<br> "
-                            f"({fmt.fr_rate(cible)})", font=dict(size=13), name="cible")
+                            f"({fmt.fr_target_rate(cible)})", font=dict(size=13),
+                       name="cible")
     missing = c.places_manquantes
     message = ("Cible atteinte" if not missing else
                f"Il manque {fmt.fr_count(missing, 'place')} pour atteindre la cible")
@@ -1011,7 +1100,7 @@ def scenario_figure(data: CtgData, annee: int, references: pd.DataFrame | None =
     for mode in RATE_MODES:
         values = [today.places.get(mode) or 0, sim.places.get(mode) or 0]
         if any(values):
-            _mode_bar(fig, states, values, mode, width=0.55)
+            _mode_bar(fig, states, values, mode, width=0.55, limit=secret_limit(options))
     rates = [today.taux.get("global"), sim.taux.get("global")]
     enfants = [fmt.fr_number(today.enfants_moins_3_ans), fmt.fr_number(sim.enfants_moins_3_ans)]
     totals = [today.places.get("total"), sim.places.get("total")]
@@ -1032,7 +1121,7 @@ def scenario_figure(data: CtgData, annee: int, references: pd.DataFrame | None =
                                yanchor="bottom", showarrow=False, row=1, col=1, name="total")
     if cible is not None:
         fig.add_hline(y=float(cible), line=dict(color=fmt.TEXTE, dash="dash", width=2),
-                      row=1, col=2, annotation_text=f"Cible {fmt.fr_number(cible, 1)}",
+                      row=1, col=2, annotation_text=f"Cible {fmt.fr_target(cible)}",
                       annotation_position="top right")
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title_text="Places par mode d'accueil", row=1, col=1)
@@ -1176,6 +1265,9 @@ def alsh_coverage_figure(data: CtgData, annee: int, references: pd.DataFrame | N
                                   "%{customdata[0]} places pour %{customdata[1]} enfants "
                                   "de %{customdata[3]}<br>"
                                   "%{customdata[2]}<extra></extra>")
+        # With the places, the rate gives the number of children back: both are hidden.
+        protect(fig.data[-1], [r["enfants"]], secret_limit(options),
+                f"<b>{p}</b> — {SECRET_HOVER}<extra></extra>")
     fig.update_layout(showlegend=False)
     fig.update_xaxes(title_text="Période (tranches d'âge accueillies)", tickangle=0)
     # On two lines: on one, the axis title ran into the chart title.
@@ -1217,6 +1309,9 @@ def alsh_fill_figure(data: CtgData, annee: int, references: pd.DataFrame | None 
                     textposition="outside",
                     hovertemplate=f"%{{x}} : %{{y:,.0f}}{unit}<extra></extra>")
     fig.add_hline(y=100, line=dict(color=fmt.TEXTE, width=1, dash="dot"))
+    # Bars are coloured by period and their measure is written under them: a legend of the
+    # measures would show one period's colour for all.
+    fig.update_layout(showlegend=False)
     fig.update_xaxes(title_text="Période (mesure)", tickangle=0)
     fig.update_yaxes(title_text="Pour 100 (heures offertes ou places)", tickformat=",.0f",
                      hoverformat=",.0f", rangemode="tozero")
@@ -1241,6 +1336,18 @@ def _short(text, width: int = 60) -> str:
 
 def _status(data: CtgData, annee: int, options) -> pd.DataFrame:
     return _indicators().plan_status(data, annee, marge=options.get("marge"))
+
+
+def _plan_counts(part: pd.DataFrame) -> list:
+    """Per plan indicator, the smallest observed count of people (latest or reference value)
+    when its unit counts people, else None: what secrecy is judged on."""
+    from ctg_data.bilan import is_count_unit
+    out = []
+    for _, r in part.iterrows():
+        values = [_num(r.get(c)) for c in ("derniere_valeur", "valeur_reference")]
+        values = [v for v in values if v is not None and v > 0]
+        out.append(min(values) if values and is_count_unit(r.get("unite")) else None)
+    return out
 
 
 def plan_achievement_figure(data: CtgData, annee: int, references: pd.DataFrame | None = None,
@@ -1288,6 +1395,11 @@ def plan_achievement_figure(data: CtgData, annee: int, references: pd.DataFrame 
                                   "%{customdata[0]}<br>Dernière valeur : %{customdata[1]} — "
                                   f"cible : %{{customdata[2]}}<br>{fmt.band_label(band)}"
                                   "<extra></extra>")
+        # A small count of people (latest or reference value): its achievement, with the
+        # reference and the target, gives it back — hidden as in the bilan's tables.
+        protect(fig.data[-1], _plan_counts(part), secret_limit(options),
+                f"<b>%{{y}}</b><br>{fmt.band_label(band)} — atteinte et valeurs : "
+                f"{SECRET_HOVER}<extra></extra>")
     fig.add_vline(x=100, line=dict(color=fmt.TEXTE, width=2))
     fig.add_vline(x=marge, line=dict(color=fmt.TEXTE, width=1, dash="dot"))
     ticks = sorted({0, 25, 50, 100, 150, round(marge, 1)})
@@ -1342,6 +1454,18 @@ def plan_axes_figure(data: CtgData, annee: int, references: pd.DataFrame | None 
                    height=max(320, 170 + 48 * len(summary)), source_width=85)
 
 
+def _label_positions(ys: list[float], cible: float | None, ref: float | None) -> list[str]:
+    """Value labels above their points, except under the target line when it passes just
+    above a point (the label would sit on the line and its « Cible » text)."""
+    values = ys + [v for v in (cible, ref) if v is not None] + [0]
+    span = (max(values) - min(values)) or 1
+    out = []
+    for y in ys:
+        close_above = cible is not None and 0 <= cible - y < 0.15 * span
+        out.append("bottom center" if close_above else "top center")
+    return out
+
+
 def plan_indicator_figure(status_row, plan_row, years, **options) -> go.Figure:
     """One plan indicator: observed values per year (from the plan row's year columns) against
     the reference value and the target (a horizontal line), the desired direction in the title.
@@ -1369,12 +1493,17 @@ def plan_indicator_figure(status_row, plan_row, years, **options) -> go.Figure:
         return no_data_figure(titre, source + ".", key)
     suffix = NNBSP + unite if unite and unite not in ("%",) else (PCT_SUFFIX if unite else "")
     hover_unit = f" {unite}" if unite and unite != "%" else (f"{NNBSP}%" if unite else "")
+    from ctg_data.bilan import is_count_unit
+    limit = secret_limit(options) if is_count_unit(unite) else None
     fig = go.Figure()
+    hidden = False
     if xs:
         fig.add_scatter(x=xs, y=ys, name="Valeur observée", mode="lines+markers+text",
                         line=dict(color="#0072B2", width=3), marker=dict(size=10),
-                        text=[fmt.fr_value(v, unite) for v in ys], textposition="top center",
+                        text=[fmt.fr_value(v, unite) for v in ys],
+                        textposition=_label_positions(ys, cible, ref),
                         hovertemplate=f"%{{x}} : %{{y:,.1f}}{hover_unit}<extra></extra>")
+        hidden = protect(fig.data[-1], ys, limit, f"%{{x}} : {SECRET_HOVER}<extra></extra>")
     if ref is not None:
         rx = int(ref_year) if not fmt.is_missing(ref_year) else (xs[0] if xs else None)
         if rx is not None:
@@ -1384,6 +1513,8 @@ def plan_indicator_figure(status_row, plan_row, years, **options) -> go.Figure:
                                         line=dict(width=3)),
                             hovertemplate=f"Référence %{{x}} : %{{y:,.1f}}{hover_unit}"
                                           "<extra></extra>")
+            hidden |= protect(fig.data[-1], [ref], limit, f"Référence %{{x}} : {SECRET_HOVER}"
+                              "<extra></extra>")
     if cible is not None:
         when = f" ({int(cible_year)})" if not fmt.is_missing(cible_year) else ""
         fig.add_hline(y=cible, line=dict(color=fmt.BAND_COLOURS["atteint"], width=2, dash="dash"),
@@ -1394,7 +1525,7 @@ def plan_indicator_figure(status_row, plan_row, years, **options) -> go.Figure:
     band = status_row.get("niveau") or "non renseigné"
     subtitle = f"<b>{fmt.band_label(band)}</b>"
     pct = _num(status_row.get("atteinte_pct"))
-    if pct is not None:
+    if pct is not None and not hidden:   # with the reference and the target, it reveals
         subtitle += f" — atteinte : {fmt.fr_percent(pct, 0)} de la cible"
     action = status_row.get("action") or plan_row.get("action")
     if action:

@@ -24,6 +24,9 @@ NNBSP = "\u202f"      # narrow no-break space: thousands separator, before % and
 NBSP = "\u00a0"       # no-break space: between a number and a word unit
 MINUS = "\u2212"      # typographic minus sign
 MISSING = "—"         # em dash for a missing value
+# Abbreviated months as in French typography (« janv. 2021 »), for time axes.
+MOIS_COURTS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.",
+               "oct.", "nov.", "déc.")
 
 MOIS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
         "octobre", "novembre", "décembre")
@@ -94,6 +97,23 @@ def fr_rate(x, decimals: int = 1) -> str:
         return MISSING
     rounded = float(_round(x, decimals))
     return f"{fr_number(x, decimals)}{NBSP}{_plural(rounded, 'place')} pour 100 enfants"
+
+
+def fr_target(x, decimals: int = 1) -> str:
+    """A target or a count that may be whole: « 60 », not « 60,0 »; « 62,5 » otherwise
+    (`decimals` when it is not whole): ``fr_target(60.0) == "60"``."""
+    if is_missing(x):
+        return MISSING
+    whole = float(_round(x, decimals)) == float(_round(x, 0))
+    return fr_number(x, 0 if whole else decimals)
+
+
+def fr_target_rate(x, decimals: int = 1) -> str:
+    """A target coverage rate: « 60 places pour 100 enfants », « 62,5 places pour 100 enfants »."""
+    if is_missing(x):
+        return MISSING
+    return f"{fr_target(x, decimals)}{NBSP}{_plural(float(_round(x, decimals)), 'place')} " \
+           "pour 100 enfants"
 
 
 def fr_euro(x, decimals: int = 0) -> str:

@@ -72,9 +72,34 @@ def action_timeline_figure(data: CtgData, overview: pd.DataFrame, **options) -> 
                      categoryarray=list(rows["label"]))
     fig.update_layout(barmode="overlay")
     source = charts.source_text(data, PLAN_SOURCE, **options)
+    # The source names two sheets and the example's warning: wrapped shorter than the
+    # default, or its end ran off the right edge at the page's width.
     return charts._finish(fig, titre, source, key="plan_calendrier",
-                          height=max(340, 190 + 64 * len(rows)))
+                          height=max(340, 190 + 64 * len(rows)), source_width=SOURCE_WIDTH)
 
+
+def month_ticks(dates, most: int = 8) -> tuple[list[str], list[str]]:
+    """Ticks of a time axis on the first of a month, at most about `most` of them, named in
+    French (« janv. 2021 »): plotly's own month names are English."""
+    stamps = pd.to_datetime(pd.Series(list(dates)), errors="coerce").dropna()
+    if stamps.empty:
+        return [], []
+    first, last = stamps.min(), stamps.max()
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    step = next((s for s in (1, 2, 3, 6, 12, 24) if months / s <= most), 24)
+    # Ticks on months that divide by the step (janv., avr., juil., oct. for 3) read better.
+    index = first.year * 12 + first.month - 1
+    index -= index % step
+    vals, texts = [], []
+    while index <= last.year * 12 + last.month - 1:
+        year, month = divmod(index, 12)
+        vals.append(f"{year:04d}-{month + 1:02d}-01")
+        texts.append(f"{fmt.MOIS_COURTS[month]} {year}")
+        index += step
+    return vals, texts
+
+
+SOURCE_WIDTH = 95
 
 INSTANCE_STYLES = {"Comité technique": ("#0072B2", "circle"),
                    "Comité de pilotage": ("#D55E00", "diamond"),
@@ -101,7 +126,10 @@ def comites_figure(data: CtgData, calendar: pd.DataFrame, today: str | None = No
             hovertemplate="<b>%{y}</b> — %{customdata[0]}<br>%{customdata[1]}<extra></extra>")
     if today:
         fig.add_vline(x=today, line=dict(color=fmt.TEXTE, width=1, dash="dot"))
-    fig.update_xaxes(title_text="", tickformat="%m/%Y", hoverformat="%d/%m/%Y")
+    tickvals, ticktext = month_ticks(list(calendar["date"]) + ([today] if today else []))
+    fig.update_xaxes(title_text="", tickvals=tickvals, ticktext=ticktext,
+                     hoverformat="%d/%m/%Y")
     fig.update_yaxes(title_text="", categoryorder="array",
                      categoryarray=[i for i in INSTANCE_STYLES if i in set(calendar["instance"])])
-    return charts._finish(fig, titre, source, key="comites", height=320, bottom=70)
+    return charts._finish(fig, titre, source, key="comites", height=320, bottom=70,
+                          source_width=SOURCE_WIDTH)

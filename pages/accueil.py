@@ -72,8 +72,8 @@ with row2[0]:
 with row2[1]:
     ctg_ui.metric(f"Places manquantes (cible {ctg_ui.fr_target(cible)})",
                   fmt.fr_number(cov.places_manquantes),
-                  help=f"Places à créer pour atteindre {fmt.fr_rate(cible)} (cible réglable "
-                       "sur la page Offre et besoins).")
+                  help=f"Places à créer pour atteindre {fmt.fr_target_rate(cible)} "
+                       "(cible réglable sur la page Offre et besoins).")
 with row2[2]:
     portrait_metric("part_familles_monoparentales", lambda v: fmt.fr_percent(v),
                     lambda d: fmt.fr_signed(d))

@@ -48,9 +48,14 @@ if numbers:
         st.markdown(f"**{ctg_ui.escape_md(r['indicateur'])}** — "
                     f"{editing.direction_text(r['sens'])}")
         if editing.is_numeric_indicator(data, row):
-            fig = charts.plan_indicator_figure(r, plan.iloc[row].to_dict(), years,
-                                               version_date=ctg_ui.current_territory().updated_at)
-            ctg_ui.figure_block(fig, data, f"indicateur_{numero}_{row}", key=f"fa_graphique_{row}")
+            plan_row = plan.iloc[row].to_dict()
+            dated = {"version_date": ctg_ui.current_territory().updated_at}
+            fig = charts.plan_indicator_figure(r, plan_row, years, **dated)
+            ctg_ui.figure_block(
+                fig, data, f"indicateur_{numero}_{row}", key=f"fa_graphique_{row}",
+                # The downloaded images hide small counts of people (statistical secrecy).
+                export=lambda r=r, plan_row=plan_row: charts.plan_indicator_figure(
+                    r, plan_row, years, secret=True, **dated))
         else:
             st.caption(f"Indicateur suivi par son statut : {r['statut'] or '—'}.")
 

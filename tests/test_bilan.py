@@ -402,3 +402,27 @@ def test_sub_rates_that_would_give_a_masked_count_back_are_masked():
     items = [i for b in content.blocks if isinstance(b, bilan.Bullets) for i in b.items]
     assert "Taux individuel : s (secret statistique)" in items
     assert "Taux EAJE : 7,5" in items
+
+
+def test_charts_of_the_bilan_are_built_with_statistical_secrecy():
+    """3 children in garde à domicile: the bilan's charts are built with secrecy, so the
+    bar's label and hover never show the 3, and the chart's source line says why."""
+    small = CtgData({"code_insee": "59999", "nom": "Villeneuve-Test", "type": "Commune"}, {
+        "population": pd.DataFrame([{"annee": ANNEE, "enfants_0_2": 400.0}]),
+        "equipements": pd.DataFrame([{"nom": "Multi", "type": "Multi-accueil",
+                                      "places": 30.0}]),
+        "assistantes_maternelles": pd.DataFrame([{"annee": ANNEE, "am_agreees": 40.0,
+                                                  "places_moins_3_ans": 120.0}]),
+        "accueil_petite_enfance": pd.DataFrame([{"annee": ANNEE, "enfants_gardes_domicile": 3.0,
+                                                 "enfants_scolarises_2_ans": 10.0}])})
+    content = bilan.bilan_content(small, ANNEE, images=False)
+    sources = {b.key: b.source for b in content.blocks if isinstance(b, bilan.Chart)}
+    assert "places_modes" in sources
+    assert "secret statistique" in sources["places_modes"]
+    # The sample's counts are all above the threshold: no note there.
+    large = bilan.bilan_content(CtgData(small.territoire, dict(
+        small.tables, accueil_petite_enfance=pd.DataFrame([
+            {"annee": ANNEE, "enfants_gardes_domicile": 12.0,
+             "enfants_scolarises_2_ans": 10.0}]))), ANNEE, images=False)
+    sources = {b.key: b.source for b in large.blocks if isinstance(b, bilan.Chart)}
+    assert "secret statistique" not in sources["places_modes"]

@@ -383,3 +383,151 @@ def test_user_text_is_not_read_as_markup(sample):
     fig = CHARTS["population"].build(data, ANNEE)
     assert "Ville &lt;b&gt;X&lt;/b&gt; &amp; Y" in _title(fig)
     assert "<b>X</b>" not in _title(fig)
+
+
+# ---------------------------------------------------------------------------------------------
+# Statistical secrecy in exported images
+# ---------------------------------------------------------------------------------------------
+
+def _with_small_counts(sample) -> CtgData:
+    """The sample with 3 children in garde à domicile in ANNEE, and 3 births that year."""
+    tables = {k: v.copy() for k, v in sample.tables.items()}
+    acc = tables["accueil_petite_enfance"]
+    acc.loc[acc["annee"] == ANNEE, "enfants_gardes_domicile"] = 3
+    pop = tables["population"]
+    pop.loc[pop["annee"] == ANNEE, "naissances"] = 3
+    return CtgData(territoire=dict(sample.territoire), tables=tables)
+
+
+def _point_texts(trace, i) -> list[str]:
+    """What a reader can see of point `i` of a trace: its label and its hover text, with the
+    values its template reads."""
+    template = trace.hovertemplate
+    template = template[i] if isinstance(template, (list, tuple)) else template or ""
+    text = trace.text
+    label = text[i] if isinstance(text, (list, tuple)) else text or ""
+    custom = trace.customdata[i] if trace.customdata is not None else None
+    values = [str(v) for v in (custom if isinstance(custom, (list, tuple)) else [custom])
+              if v is not None]
+    shown = template
+    for axis in ("x", "y"):
+        data = getattr(trace, axis)
+        if data is not None and f"%{{{axis}" in template:
+            shown += f" {data[i]}"
+    return [str(label), shown, *values]
+
+
+def _trace(fig, name):
+    return next(t for t in fig.data if t.name == name)
+
+
+@pytest.mark.parametrize("key", ["places_modes", "places_manquantes", "scenario"])
+def test_secret_hides_a_small_count_of_children_in_exports(sample, key):
+    data = _with_small_counts(sample)
+    label = formatting.MODE_LABELS["gad"]
+    screen = CHARTS[key].build(data, ANNEE, None, cible=60.0)
+    export = CHARTS[key].build(data, ANNEE, None, cible=60.0, secret=True)
+    for fig, hidden in ((screen, False), (export, True)):
+        trace = _trace(fig, label)
+        values = list(trace.x if trace.orientation == "h" else trace.y)
+        i = [k for k, v in enumerate(values) if v == 3][-1]
+        texts = " ".join(_point_texts(trace, i))
+        assert ("3" in re.findall(r"\d+", texts)) is not hidden, (key, hidden, texts)
+        assert ("secret statistique" in texts) is hidden
+    # The exported image says why, on its source line; places stay exact.
+    assert "secret statistique" in _annotations(export, "source")[0].text.replace("<br>", " ")
+    assert "secret statistique" not in _annotations(screen, "source")[0].text
+    psu = _trace(export, formatting.MODE_LABELS["eaje_psu"])
+    assert isinstance(psu.hovertemplate, str) and "secret" not in psu.hovertemplate
+
+
+def test_secret_hides_small_births_and_follows_the_threshold(sample):
+    data = _with_small_counts(sample)
+    years = [str(y) for y in _trace(CHARTS["population"].build(data, ANNEE), "Naissances "
+                                    "(axe de droite)").x]
+    i = years.index(str(ANNEE))
+    births = "Naissances (axe de droite)"
+    fig = CHARTS["population"].build(data, ANNEE, None, secret=True)
+    assert "%{y" not in _trace(fig, births).hovertemplate[i]
+    # A threshold of 3 (per-source override): 3 is not under it, the value shows.
+    fig = CHARTS["population"].build(data, ANNEE, None, secret=3)
+    assert "%{y" in (_trace(fig, births).hovertemplate or "")
+    # Population in thousands: never hidden.
+    assert isinstance(_trace(fig, "Population municipale").hovertemplate, str)
+
+
+def test_secret_hides_small_age_band_labels(sample):
+    tables = {k: v.copy() for k, v in sample.tables.items()}
+    pop = tables["population"]
+    pop.loc[pop["annee"] == ANNEE, "enfants_0_2"] = 4
+    data = CtgData(territoire=dict(sample.territoire), tables=tables)
+    screen = CHARTS["tranches_age"].build(data, ANNEE)
+    export = CHARTS["tranches_age"].build(data, ANNEE, None, secret=True)
+    assert screen.data[0].text[0] == "4"
+    assert export.data[0].text[0] == "s"
+    assert export.data[0].text[1] == screen.data[0].text[1] != "s"
+
+
+def test_secret_in_a_plan_indicator_counting_people():
+    status = {"indicateur": "Familles accompagnées", "unite": "familles", "sens": "Hausse",
+              "valeur_reference": 2, "annee_reference": 2020, "cible": 10, "annee_cible": 2024,
+              "niveau": "en retard", "atteinte_pct": 12.5, "row": 0, "action": "Accompagner"}
+    plan = {"2021": 3, "2022": 12}
+    screen = plan_indicator_figure(status, plan, [2021, 2022])
+    export = plan_indicator_figure(status, plan, [2021, 2022], secret=True)
+    assert list(screen.data[0].text) == ["3\u00a0familles", "12\u00a0familles"]
+    assert list(export.data[0].text) == ["s", "12\u00a0familles"]
+    # The achievement with the reference and the target would give the value back.
+    assert "atteinte" in screen.layout.title.subtitle.text
+    assert "atteinte" not in export.layout.title.subtitle.text
+    # The target is an objective, not an observation: it stays.
+    assert any("10" in (a.text or "") for a in export.layout.annotations)
+    # A rate is not a count of people: nothing hidden.
+    rate = plan_indicator_figure(dict(status, unite="%"), plan, [2021, 2022], secret=True)
+    assert rate.data[0].text[0] == "3\u202f%"
+
+
+def test_whole_target_written_without_decimal(sample):
+    fig = CHARTS["places_manquantes"].build(sample, ANNEE, None, cible=60.0)
+    assert "atteindre 60\u00a0places pour 100 enfants" in _title(fig)
+    fig = CHARTS["scenario"].build(sample, ANNEE, None, cible=60.0,
+                                   delta_places={"eaje_psu": 12})
+    assert any((a.text or "") == "Cible 60" for a in fig.layout.annotations)
+    fig = CHARTS["scenario"].build(sample, ANNEE, None, cible=62.5)
+    assert any((a.text or "") == "Cible 62,5" for a in fig.layout.annotations)
+
+
+def test_comites_calendar_months_in_french(sample):
+    from ctg_data import plan_charts
+    vals, texts = plan_charts.month_ticks(["2021-01-15", "2021-06-03"])
+    assert texts == ["janv. 2021", "févr. 2021", "mars 2021", "avr. 2021", "mai 2021",
+                     "juin 2021"]
+    assert vals[0] == "2021-01-01"
+    # Two years and a half: every quarter would be 11 ticks, every half-year 6.
+    vals, texts = plan_charts.month_ticks(["2021-02-10", "2023-07-01"])
+    assert texts == ["janv. 2021", "juil. 2021", "janv. 2022", "juil. 2022", "janv. 2023",
+                     "juil. 2023"]
+    calendar = pd.DataFrame({"date": ["2021-03-02", "2022-11-20"],
+                             "instance": ["Comité technique", "Comité de pilotage"],
+                             "ordre_du_jour": ["Diagnostic", "Bilan"]})
+    fig = plan_charts.comites_figure(sample, calendar, "2022-01-01")
+    assert fig.layout.xaxis.ticktext[:2] == ("janv. 2021", "avr. 2021")
+    assert not any(re.fullmatch(r"\d\d/\d{4}", t) for t in fig.layout.xaxis.ticktext)
+    source = _annotations(fig, "source")[0].text
+    assert all(len(line) <= 95 for line in source.split("<br>"))
+
+
+def test_plan_indicator_label_leaves_the_target_line_readable():
+    status = {"indicateur": "Taux de réponse", "unite": "%", "sens": "Hausse",
+              "valeur_reference": 20, "annee_reference": 2020, "cible": 60, "annee_cible": 2024,
+              "niveau": "en bonne voie", "atteinte_pct": 92.5, "row": 1}
+    fig = plan_indicator_figure(status, {"2021": 30, "2022": 57}, [2021, 2022])
+    # 57 is 3 points under the target 60 (range 0-60): its label goes under the point.
+    assert list(fig.data[0].textposition) == ["top center", "bottom center"]
+
+
+def test_alsh_fill_has_no_misleading_legend(sample_figures):
+    fig = sample_figures["alsh_remplissage"]
+    assert fig.layout.showlegend is False
+    colours = [c for t in fig.data if t.type == "bar" for c in t.marker.color]
+    assert len(set(colours)) > 1   # one colour per period, named under each bar

@@ -171,3 +171,13 @@ def test_streamlit_theme_uses_the_palette():
     # No font fetched from a CDN.
     assert "http" not in str(config["theme"].get("font", ""))
     assert config["theme"]["chartCategoricalColors"][:7] == list(f.CATEGORICAL[:7])
+
+
+def test_whole_targets_lose_their_decimal_comma():
+    assert f.fr_target(60.0) == "60"
+    assert f.fr_target(62.5) == "62,5"
+    assert f.fr_target(59.96) == "60"          # rounds to a whole number at 1 decimal
+    assert f.fr_target(None) == "—"
+    assert f.fr_target_rate(60.0) == "60\u00a0places pour 100 enfants"
+    assert f.fr_target_rate(1.0) == "1\u00a0place pour 100 enfants"
+    assert f.fr_target_rate(40.6) == "40,6\u00a0places pour 100 enfants"
