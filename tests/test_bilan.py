@@ -377,13 +377,11 @@ def test_sources_name_the_version_of_the_bundled_reference_table():
                for i in items)
 
 
-def test_sub_rates_that_would_give_a_masked_count_back_are_masked():
-    """Garde à domicile 3 children (< 5) is masked in the places table, and préscolarisation 10,
-    the smallest other part, with it (secondary rule: the total 163 stays). The individuel rate
-    (AM + GAD) / children with AM 120 and the 400 children visible would give the 3 back, so
-    it is masked, and so is the préscolarisation rate; EAJE 100 × 30 / 400 = 7,5 and the global
-    rate 100 × 163 / 400 = 40,75 stay."""
-    small = CtgData({"code_insee": "59999", "nom": "Villeneuve-Test", "type": "Commune"}, {
+
+def small_territory() -> CtgData:
+    """400 children under 3, 30 EAJE places, 120 AM places, 3 children in garde à domicile
+    (under the secrecy threshold) and 10 enrolled at 2."""
+    return CtgData({"code_insee": "59999", "nom": "Villeneuve-Test", "type": "Commune"}, {
         "population": pd.DataFrame([{"annee": ANNEE, "enfants_0_2": 400.0}]),
         "equipements": pd.DataFrame([{"nom": "Multi", "type": "Multi-accueil",
                                       "places": 30.0}]),
@@ -391,6 +389,14 @@ def test_sub_rates_that_would_give_a_masked_count_back_are_masked():
                                                   "places_moins_3_ans": 120.0}]),
         "accueil_petite_enfance": pd.DataFrame([{"annee": ANNEE, "enfants_gardes_domicile": 3.0,
                                                  "enfants_scolarises_2_ans": 10.0}])})
+
+def test_sub_rates_that_would_give_a_masked_count_back_are_masked():
+    """Garde à domicile 3 children (< 5) is masked in the places table, and préscolarisation 10,
+    the smallest other part, with it (secondary rule: the total 163 stays). The individuel rate
+    (AM + GAD) / children with AM 120 and the 400 children visible would give the 3 back, so
+    it is masked, and so is the préscolarisation rate; EAJE 100 × 30 / 400 = 7,5 and the global
+    rate 100 × 163 / 400 = 40,75 stay."""
+    small = small_territory()
     content = bilan.bilan_content(small, ANNEE, images=False)
     tables = {b.title: b.frame for b in content.blocks if isinstance(b, bilan.Table)}
     places = tables[f"Places par mode d'accueil en {ANNEE}"].set_index("Mode d'accueil")["Places"]
@@ -407,14 +413,7 @@ def test_sub_rates_that_would_give_a_masked_count_back_are_masked():
 def test_charts_of_the_bilan_are_built_with_statistical_secrecy():
     """3 children in garde à domicile: the bilan's charts are built with secrecy, so the
     bar's label and hover never show the 3, and the chart's source line says why."""
-    small = CtgData({"code_insee": "59999", "nom": "Villeneuve-Test", "type": "Commune"}, {
-        "population": pd.DataFrame([{"annee": ANNEE, "enfants_0_2": 400.0}]),
-        "equipements": pd.DataFrame([{"nom": "Multi", "type": "Multi-accueil",
-                                      "places": 30.0}]),
-        "assistantes_maternelles": pd.DataFrame([{"annee": ANNEE, "am_agreees": 40.0,
-                                                  "places_moins_3_ans": 120.0}]),
-        "accueil_petite_enfance": pd.DataFrame([{"annee": ANNEE, "enfants_gardes_domicile": 3.0,
-                                                 "enfants_scolarises_2_ans": 10.0}])})
+    small = small_territory()
     content = bilan.bilan_content(small, ANNEE, images=False)
     sources = {b.key: b.source for b in content.blocks if isinstance(b, bilan.Chart)}
     assert "places_modes" in sources
