@@ -377,7 +377,6 @@ def test_sources_name_the_version_of_the_bundled_reference_table():
                for i in items)
 
 
-
 def small_territory() -> CtgData:
     """400 children under 3, 30 EAJE places, 120 AM places, 3 children in garde à domicile
     (under the secrecy threshold) and 10 enrolled at 2."""
@@ -389,6 +388,7 @@ def small_territory() -> CtgData:
                                                   "places_moins_3_ans": 120.0}]),
         "accueil_petite_enfance": pd.DataFrame([{"annee": ANNEE, "enfants_gardes_domicile": 3.0,
                                                  "enfants_scolarises_2_ans": 10.0}])})
+
 
 def test_sub_rates_that_would_give_a_masked_count_back_are_masked():
     """Garde à domicile 3 children (< 5) is masked in the places table, and préscolarisation 10,
