@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 import threading
+import weakref
 from collections import OrderedDict
 
 import pandas as pd
@@ -155,7 +156,7 @@ def target_input(key: str) -> float:
 
 def sidebar() -> None:
     """Draw the shared sidebar and keep `territoire` and `annee` valid for the database."""
-    infos = territories()
+    infos = read_territories()
     bar = st.sidebar
     if not infos:
         st.session_state["territoire"] = None
@@ -264,8 +265,20 @@ def _load(url: str, code: str, version_id: int) -> CtgData | None:
 
 
 def territories() -> list:
-    """The territories stored in the database (TerritoryInfo: code, nom, version_id…)."""
-    return list(store().territories())
+    """The territories stored in the database (TerritoryInfo: code, nom, version_id…), as read
+    at the start of this run by `read_territories`."""
+    infos = st.session_state.get("_territoires")
+    return infos if infos is not None else read_territories()
+
+
+def read_territories() -> list:
+    """Query the store for the territories and keep the answer for the rest of the run: the
+    sidebar calls it first thing in every run, so that the helpers needing the current version
+    (each chart block, twice) do not each query the database. A callback that stores a change
+    calls it too, before reading the data it edits."""
+    infos = list(store().territories())
+    st.session_state["_territoires"] = infos
+    return infos
 
 
 def current_territory():
@@ -359,28 +372,30 @@ def escape_md(text: object) -> str:
     return _MD_LINE_START.sub(inert, text)
 
 
-def local_date(moment) -> str:
-    """A stored UTC timestamp as the French date of Paris (« 12 mars 2024 »)."""
-    if moment is None:
-        return fmt.MISSING
+def _paris(moment):
     try:
         from zoneinfo import ZoneInfo
-        moment = moment.astimezone(ZoneInfo("Europe/Paris"))
+        return moment.astimezone(ZoneInfo("Europe/Paris"))
     except Exception:  # no time zone database: the UTC date is still right to a few hours
-        pass
-    return fmt.fr_date(moment)
+        return moment
+
+
+def local_date(moment) -> str:
+    """A stored UTC timestamp as the French date of Paris (« 12 mars 2024 »)."""
+    return fmt.MISSING if moment is None else fmt.fr_date(_paris(moment))
 
 
 def local_datetime(moment) -> str:
     """« 12/03/2024 à 9 h 05 », Paris time."""
     if moment is None:
         return fmt.MISSING
-    try:
-        from zoneinfo import ZoneInfo
-        moment = moment.astimezone(ZoneInfo("Europe/Paris"))
-    except Exception:
-        pass
+    moment = _paris(moment)
     return f"{moment:%d/%m/%Y} à {moment.hour} h {moment:%M}"
+
+
+# How a version came to be, as the version tables say it (storage `kind`).
+VERSION_KINDS = {"import": "Import d'un classeur", "edit": "Modification dans l'application",
+                 "restore": "Restauration", "opendata": "Données ouvertes"}
 
 
 # Display kinds, the same vocabulary as exports.table_to_xlsx `formats` so that one dict
@@ -412,11 +427,6 @@ def latest_and_previous(portrait: pd.DataFrame, code: str, year: int) -> tuple:
     return (float(last["valeur"]), int(last["annee"]),
             None if prev is None else float(prev["valeur"]),
             None if prev is None else int(prev["annee"]))
-
-
-def fr_target(cible: float) -> str:
-    """A target rate as written in labels: « 60 », « 62,5 »."""
-    return fmt.fr_target(cible)
 
 
 def display_frame(frame: pd.DataFrame, formats: dict | None = None) -> pd.DataFrame:
@@ -520,6 +530,25 @@ def metric(label: str, value: str, *, change: float | None = None, change_text: 
               delta_description=f"depuis {since}" if since else None)
 
 
+def previous_coverage(data: CtgData, annee: int):
+    """The coverage of the last year before `annee` that holds data, for the evolution of the
+    rates (None when `annee` is the first)."""
+    from ctg_data import indicators
+    earlier = [y for y in data.years() if y < annee]
+    return indicators.coverage(data, earlier[-1]) if earlier else None
+
+
+def rate_metric(label: str, key: str, cov, prev, *, help: str | None = None) -> None:
+    """A coverage rate of `cov` (`key`: global, eaje, individuel, prescolarisation) with its
+    change since `prev` (`previous_coverage`), in points; higher is better."""
+    now = cov.taux.get(key)
+    before = prev.taux.get(key) if prev else None
+    change = None if now is None or before is None else now - before
+    metric(label, fmt.fr_number(now, 1), change=change,
+           change_text=None if change is None else fmt.fr_signed(change),
+           since=prev.annee if prev else None, sens="hausse", help=help)
+
+
 def chart_block(spec_key: str, data: CtgData, annee: int, references: pd.DataFrame | None = None,
                 *, key: str | None = None, alertes=(), detail=(), comments: bool = True,
                 **options) -> None:
@@ -557,9 +586,24 @@ _FIGURES_MAX = 64
 _FIGURES_LOCK = threading.Lock()
 
 
+# The digest of the last reference table seen: a page passes the same table to each of its
+# charts, and hashing a large one (a Caf file of many communes) takes tenths of a second.
+_REFERENCES_DIGEST: tuple = (lambda: None, "")
+
+
+def _references_digest(references) -> str:
+    global _REFERENCES_DIGEST
+    if references is None or references.empty:
+        return ""
+    seen, digest = _REFERENCES_DIGEST
+    if seen() is not references:
+        digest = str(int(pd.util.hash_pandas_object(references.astype(str), index=False).sum()))
+        _REFERENCES_DIGEST = (weakref.ref(references), digest)
+    return digest
+
+
 def _fingerprint(version_id: int, data: CtgData, annee: int, references, options: dict) -> str:
-    refs = ("" if references is None or references.empty else
-            str(int(pd.util.hash_pandas_object(references.astype(str), index=False).sum())))
+    refs = _references_digest(references)
     opts = json.dumps(options, sort_keys=True, default=repr)
     return hashlib.sha1(f"{database_url()}|{data.code}|{version_id}|{annee}|{refs}|{opts}"
                         .encode()).hexdigest()
@@ -711,6 +755,7 @@ def save_button(label: str, tag: str, build, success: str, *, key: str,
 
 def _save(tag: str, build, success: str) -> None:
     from ctg_data import editing
+    read_territories()   # callbacks run before the sidebar: edit the latest version
     data = current_data()
     if data is None:
         return

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ctg_data import exports, formatting
+from ctg_data.exports import is_count_unit
 from ctg_data.model import CtgData
 from ctg_data.references import REFERENCES_VERSION
 
@@ -797,21 +798,7 @@ METHODOLOGY_CODES = ("taux_couverture_global", "taux_couverture_eaje",
                      "places_manquantes", "am_par_etp_rpe", "demandes_pour_100",
                      "couverture_alsh", "taux_remplissage_alsh", "atteinte_plan",
                      "part_actions_realisees")
-# Units that count people (or households): such values are subject to statistical secrecy.
-# Capacities (places) and rates are not: a place reveals nobody.
-_PEOPLE_WORDS = ("habitant", "naissance", "enfant", "jeune", "ménage", "famille", "foyer",
-                 "allocataire", "personne", "parent", "demande", "bénéficiaire", "adhérent",
-                 "participant", "usager", "questionnaire", "réponse", "répondant")
 EVALUATION_WEIGHTS = [17, 15, 17, 19, 20, 12]
-
-
-def is_count_unit(unite) -> bool:
-    """Whether a free-text unit counts people (« familles », « enfants »), so that its small
-    values are masked; rates (« % », « pour 100 ») and amounts are not counts."""
-    text = str(unite or "").lower()
-    if not text or any(mark in text for mark in ("%", "‰", "€", "pour ", "par ", "taux")):
-        return False
-    return any(word in text for word in _PEOPLE_WORDS)
 
 
 def _reporter(progress: Progress | None) -> Progress:
@@ -830,22 +817,12 @@ def _num(value) -> float | None:
         return None
 
 
-def _mask_rows(frame: pd.DataFrame, column: str, is_count: list[bool],
-               threshold: int | None) -> tuple[pd.DataFrame, str]:
-    """Mask the small values of `column` on the rows flagged as counts (a mixed table such as
+def _mask_rows(frame: pd.DataFrame, columns: list[str], is_count: list[bool],
+               threshold: int) -> tuple[pd.DataFrame, str]:
+    """Mask the small values of `columns` on the rows flagged as counts (a mixed table such as
     the key figures: a population is a count, a rate is not)."""
-    rows = [i for i, flag in enumerate(is_count) if flag]
-    if not rows:
-        return frame, ""
-    part, note = exports.mask_small_counts(frame.iloc[rows].reset_index(drop=True), [column],
-                                           threshold)
-    if not note:
-        return frame, ""
-    out = frame.copy()
-    out[column] = out[column].astype(object)
-    for k, i in enumerate(rows):
-        out.iat[i, out.columns.get_loc(column)] = part.at[k, column]
-    return out, note
+    return exports.mask_small_counts(frame, columns, threshold,
+                                     count_rows=[i for i, flag in enumerate(is_count) if flag])
 
 
 def _mask_plan_values(values: pd.DataFrame, evaluation: pd.DataFrame, annee: int,
@@ -856,11 +833,8 @@ def _mask_plan_values(values: pd.DataFrame, evaluation: pd.DataFrame, annee: int
     The target is an objective, not an observation: it stays. `evaluation` (same rows, same
     order) is changed in place."""
     latest = f"Dernière valeur (≤ {annee})"
-    counts = [is_count_unit(u) for u in values["Unité"]]
-    out, note = values, ""
-    for column in ("Valeur de référence", latest):
-        out, column_note = _mask_rows(out, column, counts, threshold)
-        note = note or column_note
+    out, note = _mask_rows(values, ["Valeur de référence", latest],
+                           [is_count_unit(u) for u in values["Unité"]], threshold)
     if not note:
         return values, ""
     hidden = [i for i in range(len(out)) if exports.SECRET in
@@ -875,10 +849,9 @@ def _mask_plan_values(values: pd.DataFrame, evaluation: pd.DataFrame, annee: int
 
 def _count_text(value, threshold: int, singular: str, plural: str | None = None) -> str:
     """A count in a sentence, « s » when it would break statistical secrecy."""
-    number = _num(value)
-    if number is not None and 0 < number < threshold:
+    if exports.is_small_count(value, threshold):
         return f"{exports.SECRET} (secret statistique)"
-    return formatting.fr_count(number, singular, plural)
+    return formatting.fr_count(_num(value), singular, plural)
 
 
 def band_count_text(count, niveau: str) -> str:
@@ -934,10 +907,11 @@ def _references_table(data: CtgData, annee: int, cov, references: pd.DataFrame |
     components = (("global", "Taux global"), ("eaje", "EAJE"), ("individuel", "Individuel"),
                   ("prescolarisation", "Préscolarisation"))
     rows = [["Territoire (calcul local)", data.nom or "", annee,
-             *[exports.SECRET if k in hidden else cov.taux.get(k) for k, _ in components], "Classeur CTG, calcul local"]]
-    refs = charts._references(references)  # noqa: SLF001 - same rules as the chart
+             *[exports.SECRET if k in hidden else cov.taux.get(k) for k, _ in components],
+             "Classeur CTG, calcul local"]]
+    refs = charts.reference_rows(references)
     for niveau in ("commune", "epci", "departement", "region", "france"):
-        picked = [charts._pick(refs, niveau, f"taux_couverture_{k}", annee, data)  # noqa: SLF001
+        picked = [charts.pick_reference(refs, niveau, f"taux_couverture_{k}", annee, data)
                   for k, _ in components]
         if all(p is None for p in picked):
             continue
@@ -999,6 +973,11 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
     cov = indicators.coverage(data, annee, cible=cible)
     status = indicators.plan_status(data, annee)
     summary = indicators.axis_summary(status) if len(status) else pd.DataFrame()
+    series = indicators.coverage_series(data, cible=cible)
+    alsh = indicators.alsh_coverage(data, annee)
+    # Computed once for the text, the tables and the charts (see charts.computed).
+    options["computed"] = {"coverage": cov, "plan_status": status, "coverage_series": series,
+                           "alsh_coverage": alsh}
     use_images = images and exports.image_export_available()
     shown_keys: set[str] = set()
     # Figures are built with the content; their images are rendered at the end, so that the
@@ -1069,7 +1048,7 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
     key_frame = pd.DataFrame([r[:4] for r in key_rows],
                              columns=["Indicateur", "Valeur", "Unité", "Année"])
     key_frame["Année"] = key_frame["Année"].astype("Int64")
-    key_frame, key_note = _mask_rows(key_frame, "Valeur", [r[4] for r in key_rows], threshold)
+    key_frame, key_note = _mask_rows(key_frame, ["Valeur"], [r[4] for r in key_rows], threshold)
 
     bullets = []
     if population is not None:
@@ -1115,7 +1094,7 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
                               "Valeur": latest["valeur"].tolist(),
                               "Unité": latest["unite"].astype(object).tolist()})
         frame["Année"] = frame["Année"].astype("Int64")
-        frame, note = _mask_rows(frame, "Valeur", [is_count_unit(u) for u in frame["Unité"]],
+        frame, note = _mask_rows(frame, ["Valeur"], [is_count_unit(u) for u in frame["Unité"]],
                                  threshold)
         blocks.append(Table("Portrait du territoire (dernière année connue)", frame,
                             {"Valeur": "number", "Année": "year", "Unité": "text"}, note,
@@ -1177,7 +1156,6 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
                         weights=[17, 15, 7, 9, 8, 10, 15, 24]))
 
     blocks.append(Heading("Évolution de l'offre", 2))
-    series = indicators.coverage_series(data, cible=cible)
     series = series[(series["annee"] <= annee) & series["places_total"].notna()] \
         if len(series) else series
     if len(series):
@@ -1216,7 +1194,7 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
             "Valeur": besoins["valeur"].tolist(),
             "Unité": besoins["unite"].astype(object).tolist(),
             "Source": besoins["source"].astype(object).tolist()})
-        frame, note = _mask_rows(frame, "Valeur", [is_count_unit(u) for u in frame["Unité"]],
+        frame, note = _mask_rows(frame, ["Valeur"], [is_count_unit(u) for u in frame["Unité"]],
                                  threshold)
         blocks.append(Table(f"Besoins observés en {annee}", frame,
                             {"Valeur": "number", "Unité": "text"}, note,
@@ -1225,7 +1203,6 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
 
     # 4. ALSH ---------------------------------------------------------------------------------
     blocks.append(Heading("Enfance-jeunesse : accueils de loisirs"))
-    alsh = indicators.alsh_coverage(data, annee)
     if len(alsh):
         blocks.append(Paragraph(
             "Indicateur local, sans référence nationale officielle : places ouvertes sur la "
@@ -1292,7 +1269,7 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
                 + ", ".join(band_count_text(r[n], n) for n in indicators.NIVEAUX)
                 + f". Actions réalisées : {int(r['actions_realisees'])} sur {int(r['actions'])}"
                 + (f" ({formatting.fr_percent(part, 0)})." if _num(part) is not None else ".")))
-        evaluation = editing.evaluation_table(data, axe, annee)
+        evaluation = editing.evaluation_table(data, axe, annee, status=status)
         rows = status[status["axe"].astype(str) == axe]
         values = pd.DataFrame({
             "Indicateur": rows["indicateur"].astype(object).tolist(),

@@ -25,8 +25,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ctg_data import exports, indicators, settings
 from ctg_data import formatting as fmt
-from ctg_data import settings
 from ctg_data.formatting import (D3_DEC1, D3_INT, FONT_FAMILY, NNBSP, PCT_SUFFIX,
                                  PLOTLY_SEPARATORS)
 from ctg_data.model import CtgData
@@ -44,7 +44,7 @@ EDITION_SYMBOLS = ("x", "cross", "star", "hourglass", "bowtie", "asterisk-open")
 SECTIONS = ("Diagnostic", "Offre et besoins", "Enfance-jeunesse", "Plan d'action")
 
 # Modes that make up the Cnaf-comparable coverage rate, in stacking order.
-RATE_MODES = ("eaje_psu", "eaje_hors_psu", "am", "gad", "prescolarisation")
+RATE_MODES = indicators.COMPONENTS
 COMPONENTS = (("global", "Taux global"), ("eaje", "EAJE (accueil collectif)"),
               ("individuel", "Accueil individuel (AM + GAD)"),
               ("prescolarisation", "Préscolarisation"))
@@ -283,8 +283,8 @@ def _years_text(years) -> str:
 # Statistical secrecy in exported images
 # ---------------------------------------------------------------------------------------------
 
-SECRET = "s"   # what a masked value shows, as in the exported tables (ctg_data.exports)
-SECRET_HOVER = "s (secret statistique)"
+SECRET = exports.SECRET   # what a masked value shows, as in the exported tables
+SECRET_HOVER = f"{SECRET} (secret statistique)"
 
 
 def secret_limit(options: dict) -> int | None:
@@ -295,16 +295,7 @@ def secret_limit(options: dict) -> int | None:
     secret = options.get("secret")
     if secret is None or secret is False:
         return None
-    if secret is True:
-        return int(settings.get("seuil_secret"))
-    return int(secret)
-
-
-def is_secret(value, limit: int | None) -> bool:
-    """Whether a count of people must be hidden: strictly between 0 and `limit` (zero reveals
-    nobody), as for the exported tables."""
-    number = _num(value)
-    return limit is not None and number is not None and 0 < number < limit
+    return exports.secrecy_threshold(None if secret is True else secret)
 
 
 def protect(trace, counts, limit: int | None, hover: str) -> bool:
@@ -312,7 +303,9 @@ def protect(trace, counts, limit: int | None, hover: str) -> bool:
     `limit`: their text label becomes « s » and their hover text `hover` (a template that does
     not show the value). Returns whether a point was hidden. Places and rates are not people:
     only traces of people counts are passed here."""
-    hidden = [is_secret(v, limit) for v in counts]
+    if limit is None:
+        return False
+    hidden = [exports.is_small_count(v, limit) for v in counts]
     if not any(hidden):
         return False
     n = len(hidden)
@@ -770,7 +763,7 @@ def map_figure(data: CtgData, annee: int, references: pd.DataFrame | None = None
     when `options["contour"]` holds a GeoJSON dict (FeatureCollection, Feature or geometry)."""
     titre = _title(f"Carte des structures en {annee}", data)
     src = "classeur CTG (feuille Équipements)"
-    rows = _indicators().structures_of_year(data, annee)
+    rows = indicators.structures_of_year(data, annee)
     contour = _geojson_lines(options.get("contour"))
     located = rows[rows["latitude"].notna() & rows["longitude"].notna()] if len(rows) else rows
     if located.empty and not contour:
@@ -827,9 +820,13 @@ def map_figure(data: CtgData, annee: int, references: pd.DataFrame | None = None
 # Offre et besoins (coverage rate)
 # ---------------------------------------------------------------------------------------------
 
-def _indicators():
-    from ctg_data import indicators
-    return indicators
+def computed(options: dict, name: str, compute: Callable):
+    """The result of the indicators function `name` (« coverage », « coverage_series »,
+    « alsh_coverage », « plan_status ») for a chart: the one the caller passed in
+    `options["computed"]` — the bilan computes each once, with the same data, year and
+    options, for its text, tables and charts — else `compute()`."""
+    given = (options.get("computed") or {}).get(name)
+    return compute() if given is None else given
 
 
 def _cible(options) -> float:
@@ -837,9 +834,10 @@ def _cible(options) -> float:
     return float(cible) if cible is not None else float(settings.get("cible_taux_couverture"))
 
 
-def _series(data: CtgData, annee: int, cible=None) -> pd.DataFrame:
+def _series(data: CtgData, annee: int, options: dict) -> pd.DataFrame:
     """indicators.coverage_series up to `annee`, keeping the years with places or a rate."""
-    series = _indicators().coverage_series(data, cible=cible)
+    series = computed(options, "coverage_series",
+                      lambda: indicators.coverage_series(data, cible=options.get("cible")))
     if series is None or series.empty or "annee" not in series:
         return pd.DataFrame()
     series = series[series["annee"].astype(int) <= int(annee)]
@@ -879,7 +877,7 @@ def places_by_mode_figure(data: CtgData, annee: int, references: pd.DataFrame | 
     joined by one line."""
     titre = _title("Places d'accueil du jeune enfant par mode et taux de couverture", data)
     src = "classeur CTG (Équipements, Assistantes maternelles, Accueil petite enfance), INSEE"
-    series = _series(data, annee, options.get("cible"))
+    series = _series(data, annee, options)
     if series.empty:
         return no_data_figure(titre, source_text(data, src, **options), "places_modes")
     years = series["annee"].astype(int).astype(str).tolist()
@@ -944,7 +942,8 @@ def coverage_references_figure(data: CtgData, annee: int,
     a level has no value that year, the note names its latest earlier value instead."""
     titre = _title(f"Taux de couverture en {annee} : le territoire et ses références", data)
     src = "classeur CTG, calcul local"
-    c = _indicators().coverage(data, annee, cible=options.get("cible"))
+    c = computed(options, "coverage",
+                 lambda: indicators.coverage(data, annee, cible=options.get("cible")))
     refs = _references(references)
     fig = go.Figure()
     labels = [lab for _, lab in COMPONENTS]
@@ -994,7 +993,7 @@ def coverage_evolution_figure(data: CtgData, annee: int,
     joins only the years of one edition (series were revised between editions)."""
     titre = _title("Évolution du taux de couverture global", data)
     src = "classeur CTG, calcul local"
-    series = _series(data, annee, options.get("cible"))
+    series = _series(data, annee, options)
     series = series[series["taux_global"].notna()] if len(series) else series
     years = series["annee"].astype(int).tolist() if len(series) else []
     refs = _references(references)
@@ -1050,7 +1049,7 @@ def missing_places_figure(data: CtgData, annee: int, references: pd.DataFrame | 
     titre = _title(f"Places manquantes pour atteindre {fmt.fr_target_rate(cible)} en {annee}",
                    data)
     src = "classeur CTG, calcul local"
-    c = _indicators().coverage(data, annee, cible=cible)
+    c = computed(options, "coverage", lambda: indicators.coverage(data, annee, cible=cible))
     if not c.enfants_moins_3_ans or (c.places.get("total") in (None, 0)
                                      and not any(c.places.get(m) for m in RATE_MODES)):
         return no_data_figure(titre, source_text(data, src, **options), "places_manquantes")
@@ -1087,12 +1086,13 @@ def scenario_figure(data: CtgData, annee: int, references: pd.DataFrame | None =
     cible = options.get("cible")
     titre = _title(f"Scénario : l'offre {annee} et après changement", data)
     src = "classeur CTG, calcul local (scénario non enregistré)"
-    ind = _indicators()
-    today = ind.coverage(data, annee, cible=cible)
+    today = computed(options, "coverage",
+                     lambda: indicators.coverage(data, annee, cible=cible))
     sim = options.get("scenario")
     if sim is None:
-        sim = ind.scenario(data, annee, delta_places=options.get("delta_places") or {},
-                           enfants_moins_3_ans=options.get("enfants_moins_3_ans"), cible=cible)
+        sim = indicators.scenario(data, annee, delta_places=options.get("delta_places") or {},
+                                  enfants_moins_3_ans=options.get("enfants_moins_3_ans"),
+                                  cible=cible)
     if today.taux.get("global") is None and sim.taux.get("global") is None:
         return no_data_figure(titre, source_text(data, src, **options), "scenario")
     states = ["Aujourd'hui", "Scénario"]
@@ -1148,7 +1148,7 @@ def rpe_figure(data: CtgData, annee: int, references: pd.DataFrame | None = None
     per 100 children under 3, over the years."""
     titre = _title("Relais petite enfance et demandes d'accueil en attente", data)
     src = "classeur CTG (Assistantes maternelles, Accueil petite enfance), calcul local"
-    series = _series(data, annee, options.get("cible"))
+    series = _series(data, annee, options)
     if len(series):
         series = series[series["am_par_etp_rpe"].notna() | series["demandes_pour_100"].notna()]
     if series.empty:
@@ -1219,9 +1219,9 @@ def childminders_figure(data: CtgData, annee: int, references: pd.DataFrame | No
 # Enfance-jeunesse (ALSH)
 # ---------------------------------------------------------------------------------------------
 
-def _alsh(data: CtgData, annee: int) -> pd.DataFrame:
+def _alsh(data: CtgData, annee: int, options: dict) -> pd.DataFrame:
     """indicators.alsh_coverage, one row per period in the order of the format."""
-    frame = _indicators().alsh_coverage(data, annee)
+    frame = computed(options, "alsh_coverage", lambda: indicators.alsh_coverage(data, annee))
     if frame is None or frame.empty:
         return pd.DataFrame(columns=["periode"])
     order = {p: i for i, p in enumerate(fmt.ALSH_PERIODS)}
@@ -1248,7 +1248,7 @@ def alsh_coverage_figure(data: CtgData, annee: int, references: pd.DataFrame | N
     one bar per period, coloured by period, its age bands under the bar."""
     titre = _title(f"Accueils de loisirs : places pour 100 enfants en {annee}", data)
     src = "classeur CTG (feuilles ALSH et Population), indicateur local"
-    frame = _alsh(data, annee)
+    frame = _alsh(data, annee, options)
     frame = frame[frame["couverture"].notna()] if "couverture" in frame else frame.iloc[0:0]
     if frame.empty:
         return no_data_figure(titre, source_text(data, src, **options), "alsh_couverture")
@@ -1286,7 +1286,7 @@ def alsh_fill_figure(data: CtgData, annee: int, references: pd.DataFrame | None 
     children welcomed per 100 places — the measure is written under each bar."""
     titre = _title(f"Accueils de loisirs : remplissage en {annee}", data)
     src = "classeur CTG (feuille ALSH), indicateur local"
-    frame = _alsh(data, annee)
+    frame = _alsh(data, annee, options)
     frame = frame[frame["taux_remplissage"].notna()] if "taux_remplissage" in frame \
         else frame.iloc[0:0]
     if frame.empty:
@@ -1335,18 +1335,18 @@ def _short(text, width: int = 60) -> str:
 
 
 def _status(data: CtgData, annee: int, options) -> pd.DataFrame:
-    return _indicators().plan_status(data, annee, marge=options.get("marge"))
+    return computed(options, "plan_status",
+                    lambda: indicators.plan_status(data, annee, marge=options.get("marge")))
 
 
 def _plan_counts(part: pd.DataFrame) -> list:
     """Per plan indicator, the smallest observed count of people (latest or reference value)
     when its unit counts people, else None: what secrecy is judged on."""
-    from ctg_data.bilan import is_count_unit
     out = []
     for _, r in part.iterrows():
         values = [_num(r.get(c)) for c in ("derniere_valeur", "valeur_reference")]
         values = [v for v in values if v is not None and v > 0]
-        out.append(min(values) if values and is_count_unit(r.get("unite")) else None)
+        out.append(min(values) if values and exports.is_count_unit(r.get("unite")) else None)
     return out
 
 
@@ -1424,7 +1424,7 @@ def plan_axes_figure(data: CtgData, annee: int, references: pd.DataFrame | None 
     status = _status(data, annee, options)
     if status is None or status.empty:
         return no_data_figure(titre, source_text(data, src, **options), "plan_axes")
-    summary = _indicators().axis_summary(status)
+    summary = indicators.axis_summary(status)
     labels = [_short(a, 50) for a in summary["axe"]]
     fig = go.Figure()
     for band in fmt.BANDS:
@@ -1493,8 +1493,7 @@ def plan_indicator_figure(status_row, plan_row, years, **options) -> go.Figure:
         return no_data_figure(titre, source + ".", key)
     suffix = NNBSP + unite if unite and unite not in ("%",) else (PCT_SUFFIX if unite else "")
     hover_unit = f" {unite}" if unite and unite != "%" else (f"{NNBSP}%" if unite else "")
-    from ctg_data.bilan import is_count_unit
-    limit = secret_limit(options) if is_count_unit(unite) else None
+    limit = secret_limit(options) if exports.is_count_unit(unite) else None
     fig = go.Figure()
     hidden = False
     if xs:

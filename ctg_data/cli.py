@@ -165,30 +165,6 @@ def _year(text: str) -> int:
     return int(text)
 
 
-def _json_safe(value):
-    """`value` with NaN/inf as null and numpy/pandas scalars as plain Python."""
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    try:
-        import pandas as pd
-
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    if hasattr(value, "item"):            # numpy scalar
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, (int, float)):
-        return value
-    return str(value)
-
-
 def _when(moment) -> str:
     try:
         from zoneinfo import ZoneInfo
@@ -302,7 +278,8 @@ def cmd_indicators(args) -> int:
     if annee is None:
         raise CliError(f"Aucune année de population pour {data.nom} : précisez --annee ANNÉE.")
     result = indicators_json(data, annee, args.cible)
-    print(json.dumps(_json_safe(result), ensure_ascii=False, indent=2, allow_nan=False))
+    # indicators_json gives plain Python values, None for anything not computable.
+    print(json.dumps(result, ensure_ascii=False, indent=2, allow_nan=False))
     return EXIT_OK
 
 

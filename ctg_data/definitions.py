@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import re
 import unicodedata
 
+from ctg_data.formatting import fr_number
 from ctg_data.schemas import PERIODES_ALSH, SHEETS_BY_KEY
 
 # Hours a child spends per day of ALSH opening, to turn places × days into hours offered.
@@ -50,11 +51,8 @@ class IndicatorDefinition:
         assert self.sens in ("hausse", "baisse", None), self.sens
 
 
-def _d(code, libelle, definition, numerateur, denominateur, facteur, unite, sens, source, annees,
-       reference_nationale=False, note="", domaine="") -> IndicatorDefinition:
-    return IndicatorDefinition(code, libelle, definition, numerateur, denominateur, facteur, unite,
-                               sens, source, annees, reference_nationale, note, domaine)
-
+# Short name for the tables below (positional arguments in field order).
+_d = IndicatorDefinition
 
 ENFANTS_0_2 = "enfants de moins de 3 ans (Population, colonne « Enfants 0-2 ans »)"
 YEARS_OFFER = ("chaque année où le classeur donne l'offre (Équipements, Assistantes maternelles, "
@@ -318,15 +316,11 @@ def get(code: str) -> IndicatorDefinition:
         raise KeyError(f"Indicateur inconnu : {code}") from None
 
 
-def _fmt_factor(facteur: float) -> str:
-    return f"{facteur:,.0f}".replace(",", "\u202f")
-
-
 def formula_text(code: str) -> str:
     """The formula of `code` in words, e.g. « 100 × places … / enfants … »."""
     d = get(code)
     if d.numerateur and d.denominateur:
-        factor = f"{_fmt_factor(d.facteur)} × " if d.facteur not in (None, 1) else ""
+        factor = f"{fr_number(d.facteur)} × " if d.facteur not in (None, 1) else ""
         return f"{factor}({d.numerateur}) / ({d.denominateur})"
     return (d.numerateur or "valeur saisie dans le classeur").rstrip(".")
 

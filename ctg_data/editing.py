@@ -12,7 +12,6 @@ is empty and `problems` holds the French messages.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -29,6 +28,7 @@ EVALUATION_COLUMNS = ("Actions", "Indicateurs retenus", "Résultats attendus",
                       "Résultats obtenus", "Analyse globale", "Niveau d'atteinte")
 BANDS = formatting.BANDS  # atteint, en bonne voie, en retard, non renseigné (best first)
 ALL_SHEETS = frozenset(s.key for s in TABLE_SHEETS) | {"territoire"}
+_missing = formatting.is_missing  # None, NaN, NA, NaT or blank text
 
 
 class Edit(NamedTuple):
@@ -61,14 +61,6 @@ def _label_of(sheet_key: str, r) -> str:
 # ---------------------------------------------------------------------------------------------
 # Generic edit machinery
 
-def _missing(value) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    return isinstance(value, float) and math.isnan(value)
-
-
 def _same(a, b) -> bool:
     if _missing(a) and _missing(b):
         return True
@@ -94,7 +86,7 @@ def raw_text(value) -> str:
 def shown(value) -> str:
     """A stored value as the history shows it: French number with every decimal it has (the
     history must not round), « — » when missing."""
-    if _missing(value) or value == "":
+    if _missing(value):
         return formatting.MISSING
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         decimals = 0 if float(value).is_integer() else min(6, len(repr(float(value)).split(".")[1]))
@@ -394,23 +386,21 @@ def axes(data: CtgData) -> list[str]:
     return list(dict.fromkeys(data.table("plan_action")["axe"].dropna().astype(str)))
 
 
-def evaluation_table(data: CtgData, axe: str, annee: int | None = None) -> pd.DataFrame:
+def evaluation_table(data: CtgData, axe: str, annee: int | None = None, *,
+                     status: pd.DataFrame | None = None) -> pd.DataFrame:
     """The convention's evaluation table of axis `axe` (annex 6), one row per retained
     indicator, with exactly the annex's columns: Actions · Indicateurs retenus · Résultats
     attendus · Résultats obtenus · Analyse globale · Niveau d'atteinte (band and achievement
-    as of `annee`)."""
-    status = indicators.plan_status(data, annee)
+    as of `annee`). `status` is `indicators.plan_status(data, annee)` when the caller already
+    has it (a page or the bilan shows every axis: computed once, not once per axis)."""
+    if status is None:
+        status = indicators.plan_status(data, annee)
     status = status[status["axe"].astype(str) == str(axe)]
     rows = [(action_label(r.numero_action, r.action), _text(r.indicateur),
              _text(r.resultats_attendus), _text(r.resultats_obtenus), _text(r.analyse),
              _band_text(r.niveau, r.atteinte_pct, r.suivi, r.statut))
             for r in status.itertuples()]
     return pd.DataFrame(rows, columns=list(EVALUATION_COLUMNS), dtype=object)
-
-
-def evaluation_tables(data: CtgData, annee: int | None = None) -> dict[str, pd.DataFrame]:
-    """`evaluation_table` of every axis, in plan order."""
-    return {axe: evaluation_table(data, axe, annee) for axe in axes(data)}
 
 
 # Number formats of the tables below, for ctg_ui.table_block / exports.table_to_xlsx.

@@ -26,13 +26,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ctg_data import settings
+from ctg_data import formatting, settings
 
 # ---------------------------------------------------------------------------------------------
 # Formula neutralising
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-MISSING = "—"  # em dash: what a spreadsheet shows for a missing value
+MISSING = formatting.MISSING  # what a spreadsheet shows for a missing value
 
 
 def is_dangerous(text: object) -> bool:
@@ -320,20 +320,46 @@ def table_to_csv(frame: pd.DataFrame) -> bytes:
 SECRET = "s"  # what a masked cell shows, as in INSEE and Caf tables
 
 
+# Units that count people (or households): such values are subject to statistical secrecy.
+# Capacities (places) and rates are not: a place reveals nobody.
+_PEOPLE_WORDS = ("habitant", "naissance", "enfant", "jeune", "ménage", "famille", "foyer",
+                 "allocataire", "personne", "parent", "demande", "bénéficiaire", "adhérent",
+                 "participant", "usager", "questionnaire", "réponse", "répondant")
+
+
 def secrecy_threshold(override: int | None = None) -> int:
     """The secrecy threshold: `override` (a per-source value) or the `seuil_secret` setting."""
     return int(override) if override is not None else int(settings.get("seuil_secret"))
 
 
+def is_small_count(value, threshold: int) -> bool:
+    """Whether a count of people must be hidden: a number strictly between 0 and `threshold`
+    (zero reveals nobody; a missing or non-numeric value is not a count)."""
+    number = pd.to_numeric(value, errors="coerce")
+    return bool(not pd.isna(number) and 0 < number < threshold)
+
+
+def is_count_unit(unite) -> bool:
+    """Whether a free-text unit counts people (« familles », « enfants »), so that its small
+    values are masked; rates (« % », « pour 100 ») and amounts are not counts."""
+    text = str(unite or "").lower()
+    if not text or any(mark in text for mark in ("%", "‰", "€", "pour ", "par ", "taux")):
+        return False
+    return any(word in text for word in _PEOPLE_WORDS)
+
+
 def mask_small_counts(frame: pd.DataFrame, count_columns: Sequence[str],
                       threshold: int | None = None, *, total_columns: Sequence[str] = (),
-                      total_rows: Sequence = ()) -> tuple[pd.DataFrame, str]:
+                      total_rows: Sequence = (), count_rows: Sequence[int] | None = None
+                      ) -> tuple[pd.DataFrame, str]:
     """Mask the small counts of `frame` for an export; return the masked copy and a French note
     (empty string when nothing was masked).
 
     Primary rule: a count of `count_columns` strictly between 0 and `threshold` (default: the
     `seuil_secret` setting; pass a value to override it for one source) is replaced by « s ».
-    Zero is kept: it reveals nobody.
+    Zero is kept: it reveals nobody. In a mixed table (key figures: a population is a count, a
+    rate is not), `count_rows` gives the positions of the rows that hold counts; the others are
+    never masked by this rule.
 
     Secondary rule, so that no masked value can be recomputed by difference: `total_columns` are
     row sums of the other count columns, `total_rows` (index labels) are column sums of the other
@@ -355,11 +381,8 @@ def mask_small_counts(frame: pd.DataFrame, count_columns: Sequence[str],
     position = {c: frame.columns.get_loc(c) for c in counts}
 
     values = {(r, c): frame.iat[r, position[c]] for r in index for c in counts}
-    masked: set = set()
-    for key, v in values.items():
-        number = pd.to_numeric(v, errors="coerce")
-        if not pd.isna(number) and 0 < number < limit:
-            masked.add(key)
+    rows = set(index if count_rows is None else count_rows)
+    masked = {key for key, v in values.items() if key[0] in rows and is_small_count(v, limit)}
     primary = set(masked)
 
     def groups():

@@ -1,6 +1,7 @@
-"""French formatting of numbers, rates and dates, plotly and Excel number formats, and the
-palette: one fixed, colour-blind-safe colour per childcare mode, comparison level, ALSH period
-and plan band, so that the same thing has the same colour on every chart and export.
+"""French formatting of numbers, rates and dates, plotly number formats, and the palette: one
+fixed, colour-blind-safe colour per childcare mode, comparison level, ALSH period and plan band,
+so that the same thing has the same colour on every chart and export. (Excel number formats
+live in `ctg_data.exports.NUMBER_FORMATS`.)
 
 Conventions (CLDR « fr », what INSEE and the Cnaf print):
 - thousands separator: the narrow no-break space U+202F (``NNBSP``) — everywhere, including
@@ -204,16 +205,6 @@ def fr_short_date(d) -> str:
     return value.strftime("%d/%m/%Y")
 
 
-def fr_month_year(d) -> str:
-    """« mars 2022 »."""
-    value = _as_date(d)
-    if value is None:
-        return MISSING
-    if isinstance(value, int):
-        return str(value)
-    return f"{MOIS[value.month - 1]} {value.year}"
-
-
 # --- plotly --------------------------------------------------------------------------------
 
 # plotly `layout.separators`: first character the decimal mark, second the thousands mark.
@@ -221,34 +212,16 @@ PLOTLY_SEPARATORS = "," + NNBSP
 # d3-format strings for `tickformat` / `hoverformat` and `%{y:…}` in hover templates.
 D3_INT = ",.0f"
 D3_DEC1 = ",.1f"
-D3_DEC2 = ",.2f"
 # Percentages are stored on the 0-100 scale: never use d3's "%" (it multiplies by 100); add the
 # unit as a suffix instead.
 PCT_SUFFIX = NNBSP + "%"
 EURO_SUFFIX = NNBSP + "€"
 FONT_FAMILY = "Source Sans Pro, DejaVu Sans, Arial, sans-serif"
 
-# --- Excel ---------------------------------------------------------------------------------
-
-# Excel stores number formats with the US marks (`,` thousands, `.` decimal) and DISPLAYS them
-# with the reader's locale: '#,##0.0' shows « 1 234,5 » in a French Excel. Writing the French
-# marks ('# ##0,0') into the file would be read as literal text by other locales.
-XL_INT = "#,##0"
-XL_DEC1 = "#,##0.0"
-XL_DEC2 = "#,##0.00"
-XL_PERCENT = '#,##0.0" %"'      # value on the 0-100 scale, so not Excel's 0.0% (× 100)
-XL_EURO = '#,##0" €"'
-XL_DATE = "dd/mm/yyyy"
-XL_YEAR = "0"
-
 # --- palette -------------------------------------------------------------------------------
 
-# Okabe & Ito (2008) colour-blind-safe categorical colours.
-OKABE_ITO = {
-    "noir": "#000000", "orange": "#E69F00", "bleu_ciel": "#56B4E9", "vert": "#009E73",
-    "jaune": "#F0E442", "bleu": "#0072B2", "vermillon": "#D55E00", "pourpre": "#CC79A7",
-}
-# Categorical order for anything without a fixed colour (yellow last: weak contrast on white).
+# Okabe & Ito (2008) colour-blind-safe categorical colours, in the order used for anything
+# without a fixed colour (yellow last: weak contrast on white).
 CATEGORICAL = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000",
                "#F0E442")
 GRIS = "#8C8C8C"          # 3.4:1 on white
@@ -271,7 +244,6 @@ MODE_COLOURS = {
 # The out-of-territory offer is not in the Cnaf-comparable rate: hatched, not only paler.
 MODE_PATTERNS = {"hors_territoire": "/"}
 
-LEVELS = ("territoire", "commune", "epci", "departement", "region", "france")
 LEVEL_LABELS = {
     "territoire": "Territoire", "commune": "Commune (Cnaf)", "epci": "EPCI",
     "departement": "Département", "region": "Région", "france": "France",

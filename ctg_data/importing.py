@@ -12,7 +12,7 @@ import pandas as pd
 from ctg_data import settings
 from ctg_data.model import CtgData
 from ctg_data.schemas import TABLE_SHEETS, TERRITOIRE
-from ctg_data.storage import Store, match_rows, plain, same_value
+from ctg_data.storage import Store, changed_columns, match_rows
 
 PREVIEW_COLUMNS = ("Territoire", "Feuille", "Lignes actuelles", "Lignes importées", "Ajoutées",
                    "Supprimées", "Modifiées")
@@ -71,8 +71,15 @@ def import_file(store: Store, content: bytes, file_name: str, *, author: str = "
     `errors.UnreadableFile` when the file cannot be read at all."""
     from ctg_data.workbook import load_workbook
 
-    options = {"territoire": territoire} if territoire is not None else {}
-    report = load_workbook(content, file_name, sheet=sheet, **options)
+    report = load_workbook(content, file_name, sheet=sheet, territoire=territoire)
+    return import_report(store, report, author=author)
+
+
+def import_report(store: Store, report, *, author: str = "") -> ImportOutcome:
+    """Store the datasets of a report already read by `workbook.load_workbook` (what the import
+    page previewed), with `import_file`'s rules: nothing when it has errors or repeats the
+    current data of a file already imported; the file is not read again."""
+    file_name = report.file_name
     if not report.ok:
         return ImportOutcome(report, [], False,
                              f"Le fichier « {file_name} » contient "
@@ -111,10 +118,6 @@ def import_file(store: Store, content: bytes, file_name: str, *, author: str = "
     return ImportOutcome(report, ids, False, message)
 
 
-def _rows_differ(a: dict, b: dict) -> bool:
-    return any(not same_value(a.get(col), b.get(col)) for col in dict.fromkeys([*a, *b]))
-
-
 def preview(store: Store, report) -> pd.DataFrame:
     """What importing `report` would change, one line per territory and provided sheet: rows now
     stored, rows in the file, and rows added, removed and modified (matched on the sheet's
@@ -125,8 +128,8 @@ def preview(store: Store, report) -> pd.DataFrame:
         current = store.load(data.code)
         label = _territory_label(current if current is not None and not data.nom else data)
         if TERRITOIRE.key in data.present or current is None:
-            changed_fields = current is not None and any(
-                plain(current.territoire.get(k)) != plain(v) for k, v in data.territoire.items())
+            changed_fields = current is not None and bool(
+                changed_columns(current.territoire, data.territoire))
             lines.append({"Territoire": label, "Feuille": TERRITOIRE.name,
                           "Lignes actuelles": int(current is not None), "Lignes importées": 1,
                           "Ajoutées": int(current is None), "Supprimées": 0,
@@ -140,7 +143,7 @@ def preview(store: Store, report) -> pd.DataFrame:
             lines.append({"Territoire": label, "Feuille": sheet.name,
                           "Lignes actuelles": len(old), "Lignes importées": len(new),
                           "Ajoutées": len(added), "Supprimées": len(removed),
-                          "Modifiées": sum(_rows_differ(a, b) for a, b in pairs)})
+                          "Modifiées": sum(bool(changed_columns(a, b)) for a, b in pairs)})
     frame = pd.DataFrame(lines, columns=list(PREVIEW_COLUMNS))
     for col in PREVIEW_COLUMNS[2:]:
         frame[col] = frame[col].astype("int64")

@@ -31,6 +31,7 @@ import pandas as pd
 
 from ctg_data import settings
 from ctg_data.definitions import ALSH_HOURS_PER_DAY
+from ctg_data.formatting import fr_number, fr_signed
 from ctg_data.model import CtgData, plan_years
 from ctg_data.schemas import EAJE_TYPES, PERIODES_ALSH, normalise
 
@@ -54,14 +55,6 @@ def _num(value) -> float | None:
     except (TypeError, ValueError):
         return None
     return None if math.isnan(out) else out
-
-
-def _fr(value: float | None, digits: int = 0) -> str:
-    """A French number for alert texts (1 234,5)."""
-    if value is None:
-        return "—"
-    text = f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
-    return text
 
 
 def _text(value) -> str:
@@ -99,23 +92,26 @@ def structures_of_year(data: CtgData, annee: int) -> pd.DataFrame:
     table = data.table("equipements")
     if table.empty:
         return table.copy()
-    keep = []
     # Same structure = same name up to case and spacing (not schemas.normalise, which drops a
     # trailing bracket: « Crèche (site 2) » is another structure).
-    names = table["nom"].map(lambda n: " ".join(_text(n).casefold().split()))
-    for _, rows in table.groupby(names, sort=False):
-        years = rows["annee"]
-        dated = rows[years.notna() & (years <= annee)]
-        if len(dated):
-            chosen = dated.loc[dated["annee"].astype(int).idxmax()]
+    names = [" ".join(_text(n).casefold().split()) for n in table["nom"]]
+    # One plain pass (no pandas work per structure: coverage runs for every year on every
+    # page). Per name, in order of first appearance: (rank, position) of the row chosen so
+    # far; an undated row ranks below any dated one, ties keep the first row.
+    chosen: dict[str, tuple[float, int] | None] = dict.fromkeys(names)
+    for position, (name, year) in enumerate(zip(names, table["annee"])):
+        if pd.isna(year):
+            rank = -math.inf
+        elif year <= annee:
+            rank = float(year)
         else:
-            undated = rows[years.isna()]
-            if undated.empty:
-                continue
-            chosen = undated.iloc[0]
-        if is_open(chosen["ouverture"], chosen["fermeture"], annee):
-            keep.append(chosen.name)
-    return table.loc[keep]
+            continue
+        if chosen[name] is None or rank > chosen[name][0]:
+            chosen[name] = (rank, position)
+    opening, closing = table["ouverture"].tolist(), table["fermeture"].tolist()
+    keep = [p for _, p in filter(None, chosen.values())
+            if is_open(opening[p], closing[p], annee)]
+    return table.iloc[keep]
 
 
 def in_territory(commune, data: CtgData) -> bool:
@@ -344,15 +340,15 @@ def _finish(*, annee, annee_pop, enfants, places, cible, am_par_etp, demandes, a
         lines.append((COMPONENT_LABELS[k], places[k]))
     lines.append(("Total des places comptées dans le taux", places["total"]))
     if taux["global"] is not None:
-        lines.append((f"Taux de couverture global = 100 × {_fr(places['total'])} / "
-                      f"{_fr(enfants)}", taux["global"]))
+        lines.append((f"Taux de couverture global = 100 × {fr_number(places['total'])} / "
+                      f"{fr_number(enfants)}", taux["global"]))
         lines.append(("Taux EAJE (PSU + hors PSU)", taux["eaje"]))
         lines.append(("Taux individuel (AM + garde à domicile)", taux["individuel"]))
         lines.append(("Taux de préscolarisation", taux["prescolarisation"]))
     lines.append(("Offre mobilisable hors territoire (non comptée)", places["hors_territoire"]))
     if manquantes is not None:
-        lines.append((f"Places manquantes pour atteindre {_fr(float(cible), 1)} places pour 100 "
-                      "enfants", manquantes))
+        lines.append((f"Places manquantes pour atteindre {fr_number(float(cible), 1)} places "
+                      "pour 100 enfants", manquantes))
     return Coverage(annee=annee, annee_population=annee_pop, enfants_moins_3_ans=enfants,
                     places=places, taux=taux, cible=None if cible is None else float(cible),
                     places_manquantes=manquantes, am_par_etp_rpe=am_par_etp,
@@ -398,12 +394,12 @@ def scenario(data: CtgData, annee: int, *, delta_places: dict[str, int],
         if not delta:
             continue
         places[key] = max(0.0, (places[key] or 0.0) + delta)
-        text = f"Scénario : {'+' if delta > 0 else ''}{_fr(float(delta))} ({COMPONENT_LABELS[key]})"
+        text = f"Scénario : {fr_signed(delta, 0, unit=None)} ({COMPONENT_LABELS[key]})"
         alertes.append(text + ".")
         detail.append((text, float(delta)))
     if enfants_moins_3_ans is not None:
         inputs["enfants"] = float(enfants_moins_3_ans)
-        alertes.append(f"Scénario : {_fr(inputs['enfants'])} enfants de moins de 3 ans.")
+        alertes.append(f"Scénario : {fr_number(inputs['enfants'])} enfants de moins de 3 ans.")
     inputs.update(places=places, alertes=alertes, detail=detail)
     return _finish(**inputs, cible=cible)
 
@@ -434,8 +430,9 @@ def band_weights(age_min, age_max) -> tuple[dict[str, float], list[str]]:
         weights[column] = share
         if share < 1:
             first, last = max(lo, b0), min(hi, b1)
-            covered = f"{_fr(first)} ans" if first == last else f"{_fr(first)}-{_fr(last)} ans"
-            notes.append(f"{covered} estimés à {_fr(100 * share)} % des {b0}-{b1} ans")
+            covered = (f"{fr_number(first)} ans" if first == last
+                       else f"{fr_number(first)}-{fr_number(last)} ans")
+            notes.append(f"{covered} estimés à {fr_number(100 * share)} % des {b0}-{b1} ans")
     return weights, notes
 
 
@@ -453,6 +450,8 @@ def alsh_coverage(data: CtgData, annee: int) -> pd.DataFrame:
     × 100 (labelled as such in `mesure_remplissage`)."""
     table = data.table("alsh")
     rows = table[table["annee"] == annee]
+    # Each band's children, looked up once for all the periods.
+    population = {column: _population_value(data, column, annee) for column, _, _ in AGE_BANDS}
     out = []
     for periode in PERIODES_ALSH:
         part = rows[rows["periode"] == periode]
@@ -467,7 +466,7 @@ def alsh_coverage(data: CtgData, annee: int) -> pd.DataFrame:
             notes.extend(f"{_text(r['nom'])} : {note}" for note in n)
         enfants, annee_pop, missing = 0.0, None, []
         for column, share in weights.items():
-            value, year = _population_value(data, column, annee)
+            value, year = population[column]
             if value is None:
                 missing.append(_BAND_LABELS[column])
                 continue
@@ -489,8 +488,8 @@ def alsh_coverage(data: CtgData, annee: int) -> pd.DataFrame:
         accueillis = _num(part["enfants_accueillis"].sum(min_count=1))
         if heures_offertes:
             remplissage = 100 * heures / heures_offertes
-            mesure = (f"heures réalisées / heures offertes ({_fr(ALSH_HOURS_PER_DAY)} h par jour "
-                      "et par place)")
+            mesure = ("heures réalisées / heures offertes "
+                      f"({fr_number(ALSH_HOURS_PER_DAY)} h par jour et par place)")
         elif accueillis is not None and places:
             with_children = part[part["enfants_accueillis"].notna()]
             remplissage = 100 * accueillis / float(with_children["places"].sum())
@@ -550,11 +549,10 @@ def portrait(data: CtgData) -> pd.DataFrame:
 
     rows = []
     table = data.table("population").sort_values("annee")
+    records = [r for r in table.to_dict("records") if not pd.isna(r["annee"])]
     for code, num, den, factor in _PORTRAIT:
         definition = get(code)
-        for _, r in table.iterrows():
-            if pd.isna(r["annee"]):
-                continue
+        for r in records:
             value = _num(r[num])
             if value is None:
                 continue
@@ -621,7 +619,8 @@ def plan_status(data: CtgData, annee=None, marge=None) -> pd.DataFrame:
     band. `suivi` says how the band was obtained: « valeur » or « statut »."""
     marge = float(settings.get("marge_en_bonne_voie") if marge is None else marge)
     plan = data.table("plan_action")
-    years = [y for y in plan_years(plan) if annee is None or y <= int(annee)]
+    all_years = plan_years(plan)
+    years = [y for y in all_years if annee is None or y <= int(annee)]
     out = []
     for index, r in plan.reset_index(drop=True).iterrows():
         latest = latest_year = None
@@ -632,7 +631,7 @@ def plan_status(data: CtgData, annee=None, marge=None) -> pd.DataFrame:
                 break
         has_numbers = latest is not None or _num(r["cible"]) is not None or \
             _num(r["valeur_reference"]) is not None or \
-            any(_num(r[str(y)]) is not None for y in plan_years(plan))
+            any(_num(r[str(y)]) is not None for y in all_years)
         sens = r["sens"] if _text(r["sens"]) else "Hausse"
         if has_numbers:
             pct = achievement(latest, r["valeur_reference"], r["cible"], sens)

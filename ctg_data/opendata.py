@@ -552,7 +552,6 @@ def read_insee(content, file_name: str, code: str) -> InseeFigures:
     return InseeFigures(kind=kind, code=code, figures=figures, notes=notes, rows=len(rows))
 
 
-
 def _read_insee_path(path: Path, file_name: str, code: str) -> InseeFigures:
     import mmap
 

@@ -68,6 +68,10 @@ def _confirmed(references: pd.DataFrame | None) -> pd.DataFrame:
     return refs
 
 
+def _own_level(data: CtgData) -> str:
+    return "epci" if data.territoire.get("type") == "EPCI" else "commune"
+
+
 def _relevant(refs: pd.DataFrame, data: CtgData) -> pd.DataFrame:
     """The reference rows that describe this territory's levels: itself (published), its
     EPCI (by SIREN or name), its département, any région given, France."""
@@ -75,7 +79,7 @@ def _relevant(refs: pd.DataFrame, data: CtgData) -> pd.DataFrame:
     own = str(t.get("code_insee") or "").strip()
     epci = str(t.get("epci") or "").strip()
     dep = str(t.get("departement") or "").strip().lstrip("0")
-    own_level = "epci" if t.get("type") == "EPCI" else "commune"
+    own_level = _own_level(data)
 
     def keep(row) -> bool:
         niveau, code = row["niveau"], row["code"]
@@ -117,6 +121,17 @@ def _pivot(rows: pd.DataFrame, codes, nature: str) -> list[dict]:
     return out
 
 
+def _published(references: pd.DataFrame | None, data: CtgData, annee: int, codes,
+               nature: str) -> list[dict]:
+    """The confirmed reference values of `annee` for `codes` at the territory's levels, one
+    record per (niveau, code) (see `_pivot`)."""
+    refs = _confirmed(references)
+    if refs.empty:
+        return []
+    refs = refs[(refs["annee"].astype(int) == int(annee)) & refs["indicateur"].isin(codes)]
+    return _pivot(_relevant(refs, data), codes, nature)
+
+
 def comparison(data: CtgData, annee: int, references: pd.DataFrame | None) -> pd.DataFrame:
     """The coverage rates of `annee`: the territory's own computed rate (one row, « calculé
     localement ») and the published Cnaf rates of the same year for the territory, its EPCI,
@@ -128,7 +143,7 @@ def comparison(data: CtgData, annee: int, references: pd.DataFrame | None) -> pd
     from ctg_data.indicators import coverage
 
     c = coverage(data, annee)
-    local = {"niveau": "epci" if data.territoire.get("type") == "EPCI" else "commune",
+    local = {"niveau": _own_level(data),
              "code": data.code, "libelle": f"{data.nom} ({LOCAL})", "nature": LOCAL,
              "source": "Classeur CTG, calcul de l'application", "edition": "",
              "complet": c.complet}
@@ -138,10 +153,7 @@ def comparison(data: CtgData, annee: int, references: pd.DataFrame | None) -> pd
         places = c.places.get(key)
         enfants = c.enfants_moins_3_ans
         local[code] = 100 * places / enfants if places is not None and enfants else None
-    refs = _confirmed(references)
-    refs = refs[(refs["annee"].astype(int) == int(annee))
-                & refs["indicateur"].isin(COVERAGE_CODES)] if len(refs) else refs
-    published = _pivot(_relevant(refs, data), COVERAGE_CODES, PUBLISHED) if len(refs) else []
+    published = _published(references, data, annee, COVERAGE_CODES, PUBLISHED)
     for record in published:
         record["complet"] = None
     frame = pd.DataFrame([local, *published])
@@ -166,16 +178,12 @@ def portrait_comparison(data: CtgData, annee: int,
 
     own = portrait(data)
     own = own[own["annee"] == int(annee)]
-    local = {"niveau": "epci" if data.territoire.get("type") == "EPCI" else "commune",
+    local = {"niveau": _own_level(data),
              "code": data.code, "libelle": f"{data.nom} ({CLASSEUR})", "nature": CLASSEUR,
              "source": "Classeur CTG (feuille Population)", "edition": ""}
     for _, r in own.iterrows():
         local[r["indicateur"]] = float(r["valeur"])
-    refs = _confirmed(references)
-    refs = refs[(refs["annee"].astype(int) == int(annee))
-                & refs["indicateur"].isin(PORTRAIT_CODES)] if len(refs) else refs
-    published = _pivot(_relevant(refs, data), PORTRAIT_CODES, PUBLISHED_OTHER) \
-        if len(refs) else []
+    published = _published(references, data, annee, PORTRAIT_CODES, PUBLISHED_OTHER)
     codes = [c for c in PORTRAIT_CODES
              if c in local or any(r.get(c) is not None for r in published)]
     frame = pd.DataFrame([local, *published])

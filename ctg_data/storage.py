@@ -294,27 +294,30 @@ def same_value(a, b) -> bool:
     return a == b
 
 
+def changed_columns(old: dict, new: dict) -> list:
+    """The keys whose values differ between two rows (or two sets of Territoire fields), a key
+    missing on one side counting as an empty value; in order of appearance."""
+    return [k for k in dict.fromkeys([*old, *new]) if not same_value(old.get(k), new.get(k))]
+
+
 def changes_between(old: CtgData | None, new: CtgData, sheets=None) -> list[Change]:
     """The cell-level changes that turn `old` into `new` (Territoire fields and table cells),
     to pass to `Store.save(changes=...)` after an in-app edit. A row whose key columns changed
     is a removed row plus an added row (column ""). `sheets` limits the tables compared."""
     out: list[Change] = []
     old_fields = old.territoire if old is not None else {}
-    for key in dict.fromkeys([*old_fields, *new.territoire]):
-        if not same_value(old_fields.get(key), new.territoire.get(key)):
-            out.append(Change(sheet="territoire", column=key, old=plain(old_fields.get(key)),
-                              new=plain(new.territoire.get(key)), code=new.code))
+    for key in changed_columns(old_fields, new.territoire):
+        out.append(Change(sheet="territoire", column=key, old=plain(old_fields.get(key)),
+                          new=plain(new.territoire.get(key)), code=new.code))
     for sheet in TABLE_SHEETS:
         if sheets is not None and sheet.key not in sheets:
             continue
         before = old.tables[sheet.key] if old is not None else new.tables[sheet.key].iloc[:0]
         pairs, added, removed = match_rows(sheet.key, before, new.tables[sheet.key])
         for a, b in pairs:
-            for col in dict.fromkeys([*a, *b]):
-                if not same_value(a.get(col), b.get(col)):
-                    out.append(Change(sheet=sheet.key, row_label=row_label(sheet.key, b),
-                                      column=str(col), old=a.get(col), new=b.get(col),
-                                      code=new.code))
+            out += [Change(sheet=sheet.key, row_label=row_label(sheet.key, b), column=str(col),
+                           old=a.get(col), new=b.get(col), code=new.code)
+                    for col in changed_columns(a, b)]
         for row in removed:
             out.append(Change(sheet=sheet.key, row_label=row_label(sheet.key, row), old=row,
                               code=new.code))

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ctg_data import reading, schemas
 from ctg_data.errors import Problem, UnreadableFile, format_number, format_value, problem
+from ctg_data.formatting import fr_short_date
 from ctg_data.model import CtgData
 from ctg_data.reading import RawSheet, RawWorkbook
 from ctg_data.schemas import (
@@ -53,6 +54,13 @@ class Origin:
         key = column if isinstance(column, str) else column.key
         label = column if isinstance(column, str) else column.label
         return self.headers.get(key, label)
+
+    def field_row(self, key: str) -> int | None:
+        """The Excel row of Territoire field `key`: its own row in a key-value sheet, the
+        territory's row in a table."""
+        if self.field_rows is not None:
+            return self.field_rows.get(key)
+        return self.rows[0] if self.rows else None
 
 
 def default_origin(sheet: Sheet, length: int = 0) -> Origin:
@@ -157,6 +165,11 @@ def _header_text(cell: object) -> str:
     return reading.cell_text(cell) or ""
 
 
+def _known_keys(sheet: Sheet, row: list) -> set[str]:
+    """The keys of the columns of `sheet` that the cells of `row` name."""
+    return {col.key for cell in row if (col := _match(sheet.key, _header_text(cell)))}
+
+
 def _column_letter(index: int) -> str:
     letters = ""
     index += 1
@@ -171,8 +184,7 @@ def find_header_row(sheet: Sheet, rows: list[list]) -> int | None:
     rows above it are skipped), or None."""
     required = {c.key for c in sheet.required_columns}
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        found = {col.key for cell in row if (col := _match(sheet.key, _header_text(cell)))}
-        if required <= found:
+        if required <= _known_keys(sheet, row):
             return index
     return None
 
@@ -182,7 +194,7 @@ def _best_header_row(sheet: Sheet, rows: list[list]) -> int | None:
     else the first non-empty row (so the missing columns can be reported precisely)."""
     best, best_count = None, 0
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        count = len({col.key for cell in row if (col := _match(sheet.key, _header_text(cell)))})
+        count = len(_known_keys(sheet, row))
         if count > best_count:
             best, best_count = index, count
     if best is None:
@@ -376,8 +388,7 @@ def guess_sheet(raw: RawSheet) -> Sheet | None:
         index = find_header_row(sheet, raw.rows)
         if index is None:
             continue
-        count = len({col.key for cell in raw.rows[index]
-                     if (col := _match(sheet.key, _header_text(cell)))})
+        count = len(_known_keys(sheet, raw.rows[index]))
         if count > best_count:
             best, best_count = sheet, count
     if best is None:
@@ -596,9 +607,8 @@ def _check_territoire(values: dict, origin: Origin) -> list[Problem]:
     problems = []
     for column in TERRITOIRE.columns:
         value = values.get(column.key)
-        row = (origin.field_rows or {}).get(column.key) if origin.field_rows is not None \
-            else (origin.rows[0] if origin.rows else None)
-        where = dict(sheet=origin.sheet_name, row=row, column=origin.column(column))
+        where = dict(sheet=origin.sheet_name, row=origin.field_row(column.key),
+                     column=origin.column(column))
         if _is_missing(value) or value == "":
             if column.required:
                 if origin.field_rows is not None and column.key not in origin.field_rows:
@@ -630,10 +640,9 @@ def _check_territory_code(values: dict, origin: Origin | None) -> list[Problem]:
         return []
     if origin is None:
         return [problem("code_invalide", value=code)]
-    row = (origin.field_rows or {}).get(CODE_INSEE.key) if origin.field_rows is not None \
-        else (origin.rows[0] if origin.rows else None)
-    return [problem("code_invalide", sheet=origin.sheet_name, row=row,
-                    column=origin.column(CODE_INSEE), value=code)]
+    return [problem("code_invalide", sheet=origin.sheet_name,
+                    row=origin.field_row(CODE_INSEE.key), column=origin.column(CODE_INSEE),
+                    value=code)]
 
 
 def _check_cells(sheet: Sheet, frame: pd.DataFrame, origin: Origin) -> list[Problem]:
@@ -720,7 +729,7 @@ def _check_rows(data: CtgData, origins: dict[str, Origin]) -> list[Problem]:
                 problems.append(problem(
                     "ouverture_apres_fermeture", sheet=origin.sheet_name,
                     row=origin.rows[index], column=origin.column(EQUIPEMENTS.column("ouverture")),
-                    value=_show_date(opened), other=format_value(_show_date(closed))))
+                    value=fr_short_date(opened), other=fr_short_date(closed)))
     for sheet in TABLE_SHEETS:
         frame = data.tables[sheet.key]
         if frame.empty or not {"age_min", "age_max"} <= set(frame.columns):
@@ -733,11 +742,6 @@ def _check_rows(data: CtgData, origins: dict[str, Origin]) -> list[Problem]:
                     column=origin.column(sheet.column("age_min")), value=low,
                     other=format_value(high)))
     return problems
-
-
-def _show_date(value: str) -> str:
-    """ "2021-03-04" -> "04/03/2021"; a bare year stays as it is."""
-    return f"{value[8:10]}/{value[5:7]}/{value[:4]}" if len(value) == 10 else value
 
 
 def _check_cross_sheets(data: CtgData, origins: dict[str, Origin]) -> list[Problem]:

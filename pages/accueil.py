@@ -42,8 +42,7 @@ def portrait_metric(code: str, text, change_text, label: str | None = None) -> N
 
 cible = float(st.session_state.get("cible_taux") or settings.get("cible_taux_couverture"))
 cov = indicators.coverage(data, annee, cible=cible)
-previous_years = [y for y in data.years() if y < annee]
-prev_cov = indicators.coverage(data, previous_years[-1]) if previous_years else None
+prev_cov = ctg_ui.previous_coverage(data, annee)
 
 row1 = st.columns(4)
 with row1[0]:
@@ -61,16 +60,11 @@ with row1[3]:
 
 row2 = st.columns(4)
 with row2[0]:
-    rate = cov.taux.get("global")
-    prev_rate = prev_cov.taux.get("global") if prev_cov else None
-    change = None if rate is None or prev_rate is None else rate - prev_rate
-    ctg_ui.metric("Taux de couverture global", fmt.fr_number(rate, 1),
-                  change=change, change_text=None if change is None else fmt.fr_signed(change),
-                  since=prev_cov.annee if prev_cov else None, sens="hausse",
-                  help=definitions.get("taux_couverture_global").definition
-                  + " En places pour 100 enfants.")
+    ctg_ui.rate_metric("Taux de couverture global", "global", cov, prev_cov,
+                       help=definitions.get("taux_couverture_global").definition
+                       + " En places pour 100 enfants.")
 with row2[1]:
-    ctg_ui.metric(f"Places manquantes (cible {ctg_ui.fr_target(cible)})",
+    ctg_ui.metric(f"Places manquantes (cible {fmt.fr_target(cible)})",
                   fmt.fr_number(cov.places_manquantes),
                   help=f"Places à créer pour atteindre {fmt.fr_target_rate(cible)} "
                        "(cible réglable sur la page Offre et besoins).")
@@ -131,12 +125,10 @@ else:
                "de l'INSEE s'importent depuis la page Données.")
 
 st.subheader("Origine des données", anchor="origine")
-KINDS = {"import": "Import d'un classeur", "edit": "Modification dans l'application",
-         "restore": "Restauration", "opendata": "Données ouvertes"}
 versions = ctg_ui.store().versions(data.code)
 history = pd.DataFrame([{
     "Version": v.id, "Date": ctg_ui.local_datetime(v.created_at),
-    "Type": KINDS.get(v.kind, v.kind), "Fichier": v.file_name or None,
+    "Type": ctg_ui.VERSION_KINDS.get(v.kind, v.kind), "Fichier": v.file_name or None,
     "Auteur": v.author or None, "Résumé": v.summary or None,
     "Actuelle": "oui" if v.is_current else ""} for v in versions[:10]],
     columns=["Version", "Date", "Type", "Fichier", "Auteur", "Résumé", "Actuelle"])

@@ -190,7 +190,8 @@ row.download_button("Modèle de classeur vide", writing.template_workbook,
                              "d'instructions.")
 if data is not None:
     row.download_button(
-        f"Données actuelles de {ctg_ui.escape_md(data.nom)}", lambda: writing.write_workbook([data]),
+        f"Données actuelles de {ctg_ui.escape_md(data.nom)}",
+        lambda: writing.write_workbook([data]),
         file_name=f"classeur_ctg_{data.code}.xlsx", key="telecharger_donnees",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:", on_click="ignore",
@@ -206,12 +207,10 @@ if len(infos) > 1:
 # --- Versions ------------------------------------------------------------------------------
 if data is not None:
     st.header(f"Versions de {ctg_ui.escape_md(data.nom)}", anchor="versions")
-    KINDS = {"import": "Import d'un classeur", "edit": "Modification dans l'application",
-             "restore": "Restauration", "opendata": "Données ouvertes"}
     versions = store.versions(data.code)
     table = pd.DataFrame([{
         "Version": v.id, "Date": ctg_ui.local_datetime(v.created_at),
-        "Type": KINDS.get(v.kind, v.kind), "Auteur": v.author or None,
+        "Type": ctg_ui.VERSION_KINDS.get(v.kind, v.kind), "Auteur": v.author or None,
         "Fichier": v.file_name or None, "Résumé": v.summary or None,
         "Avertissements": len(v.warnings), "Actuelle": "oui" if v.is_current else ""}
         for v in versions])
@@ -222,7 +221,7 @@ if data is not None:
     older = [v for v in versions if not v.is_current]
     if older:
         labels = {v.id: f"Version {v.id} du {ctg_ui.local_datetime(v.created_at)} — "
-                        f"{KINDS.get(v.kind, v.kind)}" for v in older}
+                        f"{ctg_ui.VERSION_KINDS.get(v.kind, v.kind)}" for v in older}
         left, right = st.columns([3, 1], vertical_alignment="bottom")
         chosen = left.selectbox("Version à restaurer", list(labels), key="version_a_restaurer",
                                 format_func=labels.get)

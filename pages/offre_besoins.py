@@ -20,15 +20,7 @@ st.markdown("L'offre d'accueil des enfants de moins de 3 ans rapportée aux beso
 # --- Target --------------------------------------------------------------------------------
 cible = ctg_ui.target_input("cible")
 cov = indicators.coverage(data, annee, cible=cible)
-previous = [y for y in data.years() if y < annee]
-prev = indicators.coverage(data, previous[-1]) if previous else None
-
-
-def change_of(key: str):
-    now = cov.taux.get(key)
-    before = prev.taux.get(key) if prev else None
-    return None if now is None or before is None else now - before
-
+prev = ctg_ui.previous_coverage(data, annee)
 
 # --- Key figures ---------------------------------------------------------------------------
 st.header(f"Taux de couverture {annee}", anchor="taux")
@@ -42,12 +34,8 @@ labels = (("global", "Taux de couverture global"), ("eaje", "Accueil collectif (
           ("individuel", "Accueil individuel"), ("prescolarisation", "Préscolarisation"))
 for col, (key, label) in zip(cols, labels):
     with col:
-        change = change_of(key)
-        code = f"taux_couverture_{key}"
-        ctg_ui.metric(label, fmt.fr_number(cov.taux.get(key), 1),
-                      change=change, change_text=None if change is None else fmt.fr_signed(change),
-                      since=prev.annee if prev else None, sens="hausse",
-                      help=definitions.get(code).definition)
+        ctg_ui.rate_metric(label, key, cov, prev,
+                           help=definitions.get(f"taux_couverture_{key}").definition)
 cols = st.columns(4)
 with cols[0]:
     ctg_ui.metric(f"Enfants de moins de 3 ans ({cov.annee_population or annee})",
@@ -55,7 +43,7 @@ with cols[0]:
 with cols[1]:
     ctg_ui.metric("Places comptées dans le taux", fmt.fr_number(cov.places.get("total")))
 with cols[2]:
-    ctg_ui.metric(f"Places manquantes (cible {ctg_ui.fr_target(cible)})",
+    ctg_ui.metric(f"Places manquantes (cible {fmt.fr_target(cible)})",
                   fmt.fr_number(cov.places_manquantes),
                   help=definitions.get("places_manquantes").definition)
 with cols[3]:

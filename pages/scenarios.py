@@ -78,7 +78,7 @@ rows = (
      lambda d: fmt.fr_signed(d, 0, "place"), "hausse"),
     ("Enfants de moins de 3 ans", today.enfants_moins_3_ans, sim.enfants_moins_3_ans, 0,
      lambda d: fmt.fr_signed(d, 0, "enfant"), None),
-    (f"Places manquantes (cible {ctg_ui.fr_target(cible)})", today.places_manquantes,
+    (f"Places manquantes (cible {fmt.fr_target(cible)})", today.places_manquantes,
      sim.places_manquantes, 0, lambda d: fmt.fr_signed(d, 0, "place"), "baisse"),
 )
 left, right = st.columns(2)

@@ -347,3 +347,16 @@ def test_home_page_names_the_territory_and_shows_the_data_warning(store):
     warning = store.load("59367").territoire["avertissement"]
     assert "inventés" in warning
     assert [w.value for w in at.warning] == [warning]
+
+
+def test_one_territory_query_per_run(store, monkeypatch):
+    # Each chart block needs the current version: the sidebar reads the territories once per
+    # run for all of them (the page has six charts).
+    at = start("pages/offre_besoins.py")
+    calls = []
+    real = Store.territories
+    monkeypatch.setattr(Store, "territories", lambda self: calls.append(1) or real(self))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(calls) == 1
+    assert at.title[0].value == "Offre et besoins"

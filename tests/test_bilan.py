@@ -312,12 +312,25 @@ def test_bilan_without_browser_says_so_and_still_builds(data, monkeypatch):
 
 # --- helpers -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("unite, expected", [("familles", True), ("enfants", True),
-                                             ("demandes", True), ("%", False),
-                                             ("places pour 100 enfants", False),
-                                             ("réunions", False), ("", False), (None, False)])
-def test_count_units(unite, expected):
-    assert bilan.is_count_unit(unite) is expected
+def test_each_indicator_is_computed_once_for_text_tables_and_charts(data, monkeypatch):
+    """The coverage series, the ALSH table and the plan status feed the text, the tables and
+    several charts (and every axis's evaluation table): each is computed once per bilan."""
+    from ctg_data import indicators
+
+    calls = {}
+    for name in ("coverage_series", "alsh_coverage", "plan_status"):
+        real = getattr(indicators, name)
+
+        def counted(*args, real=real, name=name, **kwargs):
+            calls[name] = calls.get(name, 0) + 1
+            return real(*args, **kwargs)
+        monkeypatch.setattr(indicators, name, counted)
+    content = bilan.bilan_content(data, ANNEE, images=False)
+    assert calls == {"coverage_series": 1, "alsh_coverage": 1, "plan_status": 1}
+    # The charts fed by them are in the bilan, not replaced by « données non disponibles ».
+    keys = {b.key for b in content.blocks if isinstance(b, bilan.Chart)}
+    assert {"places_modes", "couverture_evolution", "rpe_attente", "alsh_couverture",
+            "alsh_remplissage", "plan_axes", "plan_atteinte"} <= keys
 
 
 def test_fit_widths_keeps_minimums_and_total():

@@ -170,6 +170,30 @@ def test_threshold_from_setting_and_per_source_override(monkeypatch):
     assert "inférieurs à 10" in note
 
 
+def test_count_rows_limit_masking_to_the_rows_that_count_people():
+    # Key figures: 3 children is a count (masked), 3,0 places for 100 children is a rate.
+    frame = pd.DataFrame({"Indicateur": ["Enfants", "Taux"], "Valeur": [3.0, 3.0]})
+    masked, note = exports.mask_small_counts(frame, ["Valeur"], 5, count_rows=[0])
+    assert masked["Valeur"].tolist() == ["s", 3.0] and "inférieurs à 5" in note
+    untouched, note = exports.mask_small_counts(frame, ["Valeur"], 5, count_rows=[])
+    assert untouched["Valeur"].tolist() == [3.0, 3.0] and note == ""
+
+
+@pytest.mark.parametrize("value, expected", [(4, True), (4.9, True), ("3", True), (5, False),
+                                             (0, False), (None, False), (np.nan, False),
+                                             ("s", False)])
+def test_small_count_is_strictly_between_zero_and_threshold(value, expected):
+    assert exports.is_small_count(value, 5) is expected
+
+
+@pytest.mark.parametrize("unite, expected", [("familles", True), ("enfants", True),
+                                             ("demandes", True), ("%", False),
+                                             ("places pour 100 enfants", False),
+                                             ("réunions", False), ("", False), (None, False)])
+def test_count_units(unite, expected):
+    assert exports.is_count_unit(unite) is expected
+
+
 def test_masked_table_exports_marker_and_note():
     masked, note = exports.mask_small_counts(
         pd.DataFrame({"Mode": ["AM", "GAD"], "Enfants": [150.0, 2.0]}), ["Enfants"])

@@ -4,18 +4,29 @@ one version per territory in one transaction, partial workbooks, preview of the 
 import hashlib
 import io
 import re
+from types import SimpleNamespace
 
 import openpyxl
 import pandas as pd
 import pytest
 
-from ctg_data import errors
-from ctg_data.importing import PREVIEW_COLUMNS, import_example, import_file, preview
+from ctg_data import errors, reading
+from ctg_data.importing import (PREVIEW_COLUMNS, import_example, import_file, import_report,
+                                preview)
 from ctg_data.model import CtgData
 from ctg_data.storage import Store
 from ctg_data.workbook import load_workbook
 from ctg_data.writing import write_workbook
-from test_storage import awkward_data
+from test_storage import awkward_data, stored_awkward
+
+
+@pytest.fixture
+def imported(db_url):
+    """`awkward_data()` written as a workbook and imported as « ctg.xlsx » into a new store."""
+    store, data = Store(), awkward_data()
+    content = write_workbook([data])
+    outcome = import_file(store, content, "ctg.xlsx")
+    return SimpleNamespace(store=store, data=data, content=content, outcome=outcome)
 
 
 def _with_cells(content: bytes, edits: dict) -> bytes:
@@ -55,11 +66,8 @@ def test_import_creates_a_version_with_its_metadata(db_url):
     assert store.load("01065").equals(data)
 
 
-def test_workbook_with_errors_imports_nothing_and_keeps_previous_version(db_url):
-    store = Store()
-    before = awkward_data()
-    good = write_workbook([before])
-    import_file(store, good, "bon.xlsx")
+def test_workbook_with_errors_imports_nothing_and_keeps_previous_version(db_url, imported):
+    store = imported.store
     stored = store.load("01065")
 
     changed = awkward_data()
@@ -81,22 +89,18 @@ def test_workbook_with_errors_imports_nothing_and_keeps_previous_version(db_url)
     assert empty.territories() == [] and empty.versions() == []
 
 
-def test_same_file_twice_is_a_duplicate(db_url):
-    store = Store()
-    content = write_workbook([awkward_data()])
-    [vid] = import_file(store, content, "ctg.xlsx").version_ids
-    again = import_file(store, content, "copie de ctg.xlsx")
+def test_same_file_twice_is_a_duplicate(imported):
+    store = imported.store
+    [vid] = imported.outcome.version_ids
+    again = import_file(store, imported.content, "copie de ctg.xlsx")
     assert again.duplicate and again.version_ids == []
     assert re.fullmatch(r"Ce fichier a déjà été importé le \d\d/\d\d/\d{4} à \d{1,2} h \d\d "
                         rf"\(version {vid}\) : rien n'a changé\.", again.message), again.message
     assert len(store.versions()) == 1
 
 
-def test_same_file_after_an_edit_is_imported_again(db_url):
-    store = Store()
-    data = awkward_data()
-    content = write_workbook([data])
-    import_file(store, content, "ctg.xlsx")
+def test_same_file_after_an_edit_is_imported_again(imported):
+    store, data, content = imported.store, imported.data, imported.content
     edited = store.load("01065")
     edited.tables["population"].loc[1, "population"] = 14000.0
     store.save([CtgData(edited.territoire, edited.tables, edited.present)], kind="edit")
@@ -155,9 +159,7 @@ def test_partial_workbook_replaces_only_its_sheets(db_url):
 
 
 def test_one_sheet_csv_updates_that_sheet_of_the_given_territory(db_url):
-    store = Store()
-    full = awkward_data()
-    store.save([full], kind="import")
+    store, full = stored_awkward()
     csv = "Année;Nom;Période;Places\n2024;ALSH du Gauquier;Juillet;30\n".encode("utf-8")
     table = preview(store, load_workbook(csv, "alsh.csv", territoire="01065"))
     assert table["Feuille"].tolist() == ["ALSH"]
@@ -173,9 +175,7 @@ def test_one_sheet_csv_updates_that_sheet_of_the_given_territory(db_url):
 
 
 def test_preview_counts_added_removed_modified(db_url):
-    store = Store()
-    current = awkward_data()
-    store.save([current], kind="import")
+    store, current = stored_awkward()
     tables = {k: v.copy() for k, v in current.tables.items()}
     population = tables["population"]
     population.loc[1, "population"] = 14100.0  # 2022 modified, 2021 unchanged
@@ -206,14 +206,41 @@ def test_preview_counts_added_removed_modified(db_url):
     assert table[table["Feuille"] == "Territoire"].iloc[0]["Ajoutées"] == 1
 
 
-def test_preview_of_a_real_report(db_url):
+def test_preview_counts_a_territoire_field_the_file_drops(db_url):
+    data = awkward_data()
+    data.territoire["Référent Caf"] = "Mme Dupont"
+    store = Store()
+    store.save([CtgData(data.territoire, data.tables, data.present)], kind="import")
+    table = preview(store, type("Report", (), {"datasets": [awkward_data()]})())
+    assert table[table["Feuille"] == "Territoire"].iloc[0]["Modifiées"] == 1
+
+
+def test_preview_of_a_real_report(imported):
+    table = preview(imported.store, load_workbook(imported.content, "ctg.xlsx"))
+    assert table[["Ajoutées", "Supprimées", "Modifiées"]].to_numpy().sum() == 0
+    assert (table["Lignes actuelles"] == table["Lignes importées"]).all()
+
+
+def test_import_report_stores_the_previewed_report_without_reading_again(db_url, monkeypatch):
     store = Store()
     data = awkward_data()
     content = write_workbook([data])
-    import_file(store, content, "ctg.xlsx")
-    table = preview(store, load_workbook(content, "ctg.xlsx"))
-    assert table[["Ajoutées", "Supprimées", "Modifiées"]].to_numpy().sum() == 0
-    assert (table["Lignes actuelles"] == table["Lignes importées"]).all()
+    report = load_workbook(content, "ctg.xlsx")
+
+    def no_second_read(*args, **kwargs):
+        raise AssertionError("le fichier a été relu")
+
+    monkeypatch.setattr(reading, "read_workbook", no_second_read)
+    outcome = import_report(store, report, author="Alice")
+    [vid] = outcome.version_ids
+    assert outcome.message.startswith(f"Import réussi : version {vid} créée pour "
+                                      "Saint-Étienne-du-Bois (01065).")
+    [info] = store.versions()
+    assert (info.author, info.file_name) == ("Alice", "ctg.xlsx")
+    assert info.warnings == [p.as_line() for p in report.warnings]
+    assert info.content_hash == hashlib.sha256(content).hexdigest()
+    assert store.load("01065").equals(data)
+    assert import_report(store, report).duplicate
 
 
 def test_unreadable_file_raises_and_stores_nothing(db_url):

@@ -75,6 +75,13 @@ def awkward_data(code="01065", nom="Saint-Étienne-du-Bois") -> CtgData:
     return CtgData(territoire, tables, frozenset(s.key for s in SHEETS))
 
 
+def stored_awkward() -> tuple[Store, CtgData]:
+    """A store on the test database holding `awkward_data()` as its first import."""
+    store, data = Store(), awkward_data()
+    store.save([data], kind="import")
+    return store, data
+
+
 def _count(store, sql):
     with store.engine.connect() as conn:
         return conn.exec_driver_sql(sql).scalar()
@@ -142,9 +149,7 @@ def test_versions_newest_first_with_metadata(db_url):
 
 
 def test_partial_dataset_carries_other_sheets_over(db_url):
-    store = Store()
-    full = awkward_data()
-    store.save([full], kind="import")
+    store, full = stored_awkward()
     alsh = pd.DataFrame({"annee": [2023], "nom": ["ALSH du Gauquier"], "periode": ["Juillet"],
                          "places": [40.0]})
     territoire = dict(full.territoire, nom="Saint-Étienne (nouveau nom)")
@@ -169,9 +174,7 @@ def test_partial_dataset_carries_other_sheets_over(db_url):
 
 
 def test_failed_save_stores_nothing(db_url):
-    store = Store()
-    before = awkward_data()
-    store.save([before], kind="import")
+    store, before = stored_awkward()
     first = awkward_data(nom="Nouveau nom")
     second = awkward_data(code="59367", nom="Lys-lez-Lannoy")
     # JSON (and so the database) cannot hold an infinite number: the second dataset fails
@@ -257,9 +260,7 @@ def test_save_refuses_bad_calls(db_url):
 
 
 def test_changes_between_and_history(db_url):
-    store = Store()
-    before = awkward_data()
-    store.save([before], kind="import")
+    store, before = stored_awkward()
     tables = {k: v.copy() for k, v in before.tables.items()}
     plan = tables["plan_action"]
     plan.loc[0, "2022"] = 6.0
