@@ -724,7 +724,7 @@ def _table_downloads(frame: pd.DataFrame, name: str, wkey: str, **xlsx_options) 
     row.download_button(
         "Tableau Excel", lambda: exports.table_to_xlsx(frame, **xlsx_options),
         file_name=exports.export_file_name(name, "xlsx"), key=f"xlsx_{wkey}",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        mime=exports.XLSX_MIME,
         icon=":material/table_view:", on_click="ignore")
     row.download_button("CSV", lambda: exports.table_to_csv(frame),
                         file_name=exports.export_file_name(name, "csv"), key=f"csv_{wkey}",

@@ -74,7 +74,7 @@ def _esc(text) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _title(titre: str, data: CtgData) -> str:
+def chart_title(titre: str, data: CtgData) -> str:
     nom = (data.territoire or {}).get("nom")
     return f"{titre} — {_esc(nom)}" if nom else titre
 
@@ -119,7 +119,7 @@ def _legend_entries(fig: go.Figure) -> list[str]:
     return [] if len(names) == 1 and fig.layout.showlegend is None else names
 
 
-def _finish(fig: go.Figure, titre: str, source: str, *, key: str, height: int = 460,
+def finish_layout(fig: go.Figure, titre: str, source: str, *, key: str, height: int = 460,
             bottom: int = 95, subtitle: str | None = None, source_width: int = 120,
             extra_top: int = 0) -> go.Figure:
     """Apply the common layout: title (and subtitle), legend under the title, French
@@ -172,7 +172,7 @@ def no_data_figure(titre: str, source: str, key: str = "", message: str = NO_DAT
                        font=dict(size=18, color="#595959"), name="no_data")
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    return _finish(fig, titre, source, key=key, height=320, bottom=30)
+    return finish_layout(fig, titre, source, key=key, height=320, bottom=30)
 
 
 PRESENTATION_HEIGHT = 700   # px: with the page's header, one chart fills a 1080-pixel screen
@@ -343,7 +343,7 @@ def _secret_note(fig: go.Figure) -> str:
 REF_COLUMNS = ("niveau", "code", "nom", "annee", "indicateur", "valeur", "source", "edition")
 
 
-def _references(references: pd.DataFrame | None) -> pd.DataFrame:
+def reference_rows(references: pd.DataFrame | None) -> pd.DataFrame:
     """The given references completed with the bundled national table."""
     frames = []
     if references is not None and len(references):
@@ -405,7 +405,7 @@ def _level_rows(refs: pd.DataFrame, niveau: str, data: CtgData) -> pd.DataFrame:
     return rows
 
 
-def _pick(refs: pd.DataFrame, niveau: str, indicateur: str, annee: int,
+def pick_reference(refs: pd.DataFrame, niveau: str, indicateur: str, annee: int,
           data: CtgData) -> pd.Series | None:
     """The reference value of `indicateur` for `niveau`: the year `annee`, else the latest
     earlier year (never a later one)."""
@@ -423,7 +423,7 @@ def _pick(refs: pd.DataFrame, niveau: str, indicateur: str, annee: int,
 def population_figure(data: CtgData, annee: int, references: pd.DataFrame | None = None,
                       **options) -> go.Figure:
     """Population (bars) and births (line, right axis) over the years up to `annee`."""
-    titre = _title("Population et naissances", data)
+    titre = chart_title("Population et naissances", data)
     rows = _rows_up_to(data.table("population"), annee)
     rows = rows[rows[["population", "naissances"]].notna().any(axis=1)]
     src = "classeur CTG (feuille Population), INSEE"
@@ -451,7 +451,7 @@ def population_figure(data: CtgData, annee: int, references: pd.DataFrame | None
                      range=[0, max(births) * 1.8], showgrid=False, tickmode="auto",
                      secondary_y=True)
     _year_axis(fig)
-    return _finish(fig, titre, source_text(data, src, _years_text(years), **options),
+    return finish_layout(fig, titre, source_text(data, src, _years_text(years), **options),
                    key="population")
 
 
@@ -466,10 +466,10 @@ def age_bands_figure(data: CtgData, annee: int, references: pd.DataFrame | None 
     row, year = _latest_row(data.table("population"), annee, cols)
     src = "classeur CTG (feuille Population), INSEE"
     if row is None:
-        return no_data_figure(_title(f"Enfants et jeunes par tranche d'âge en {annee}", data),
+        return no_data_figure(chart_title(f"Enfants et jeunes par tranche d'âge en {annee}", data),
                               source_text(data, src, **options), "tranches_age")
     note = "" if year == annee else f" (dernière année disponible : {year})"
-    titre = _title(f"Enfants et jeunes par tranche d'âge en {year}{note}", data)
+    titre = chart_title(f"Enfants et jeunes par tranche d'âge en {year}{note}", data)
     values = [_num(row[c]) for c in cols]
     labels = [lab for _, lab in AGE_BANDS]
     fig = go.Figure(go.Bar(
@@ -482,14 +482,14 @@ def age_bands_figure(data: CtgData, annee: int, references: pd.DataFrame | None 
     fig.update_yaxes(title_text="Enfants ou jeunes", tickformat=D3_INT, hoverformat=D3_INT,
                      rangemode="tozero")
     fig.update_layout(showlegend=False)
-    return _finish(fig, titre, source_text(data, src, str(year), **options), key="tranches_age")
+    return finish_layout(fig, titre, source_text(data, src, str(year), **options), key="tranches_age")
 
 
 def families_figure(data: CtgData, annee: int, references: pd.DataFrame | None = None,
                     **options) -> go.Figure:
     """Families with children: couples vs single-parent families (stacked shares, %), with
     the share of large families as a marker."""
-    titre = _title("Structure des familles avec enfants", data)
+    titre = chart_title("Structure des familles avec enfants", data)
     src = "classeur CTG (feuille Population), INSEE"
     rows = _rows_up_to(data.table("population"), annee)
     rows = rows[rows["familles_avec_enfants"].notna() & (rows["familles_avec_enfants"] > 0)
@@ -530,7 +530,7 @@ def families_figure(data: CtgData, annee: int, references: pd.DataFrame | None =
     _year_axis(fig)
     fig.update_yaxes(title_text="Part des familles avec enfants (%)", range=[0, 100],
                      ticksuffix=PCT_SUFFIX, tickformat=",.0f", hoverformat=D3_DEC1)
-    return _finish(fig, titre, source_text(data, src, _years_text(years), **options),
+    return finish_layout(fig, titre, source_text(data, src, _years_text(years), **options),
                    key="familles")
 
 
@@ -562,9 +562,9 @@ def key_rates_figure(data: CtgData, annee: int, references: pd.DataFrame | None 
                      **options) -> go.Figure:
     """Key rates of the territory beside the EPCI, département, region and France (grouped
     bars); only the levels with a value are drawn."""
-    titre = _title("Indicateurs clés : le territoire et ses références", data)
+    titre = chart_title("Indicateurs clés : le territoire et ses références", data)
     src = "classeur CTG (feuille Population), INSEE"
-    refs = _references(references)
+    refs = reference_rows(references)
     labels = {code: lab for code, lab in KEY_RATES}
     fig = go.Figure()
     used = []
@@ -585,7 +585,7 @@ def key_rates_figure(data: CtgData, annee: int, references: pd.DataFrame | None 
     for niveau in ("epci", "departement", "region", "france"):
         x, y, years = [], [], []
         for code, _ in KEY_RATES:
-            row = _pick(refs, niveau, code, annee, data)
+            row = pick_reference(refs, niveau, code, annee, data)
             if row is not None:
                 x.append(labels[code]); y.append(row["valeur"]); years.append(int(row["annee"]))
                 used.append(row)
@@ -607,7 +607,7 @@ def key_rates_figure(data: CtgData, annee: int, references: pd.DataFrame | None 
     fig.update_yaxes(title_text="Pourcentage (%)", ticksuffix=PCT_SUFFIX, tickformat=",.0f",
                      hoverformat=D3_DEC1, rangemode="tozero")
     used_frame = pd.DataFrame(used) if used else None
-    return _finish(fig, titre, source_text(data, src, _years_text(years_seen), used_frame,
+    return finish_layout(fig, titre, source_text(data, src, _years_text(years_seen), used_frame,
                                            **options) + ("" if used else NO_REFERENCE_NOTE),
                    key="taux_comparaison", bottom=115)
 
@@ -615,9 +615,9 @@ def key_rates_figure(data: CtgData, annee: int, references: pd.DataFrame | None 
 def income_figure(data: CtgData, annee: int, references: pd.DataFrame | None = None,
                   **options) -> go.Figure:
     """Median disposable income per consumption unit: territory and reference levels."""
-    titre = _title("Revenu médian par unité de consommation", data)
+    titre = chart_title("Revenu médian par unité de consommation", data)
     src = "classeur CTG (feuille Population), INSEE Filosofi"
-    refs = _references(references)
+    refs = reference_rows(references)
     names, values, colours, years, used = [], [], [], [], []
     row, year = _latest_row(data.table("population"), annee, ["revenu_median"])
     if row is None:
@@ -625,7 +625,7 @@ def income_figure(data: CtgData, annee: int, references: pd.DataFrame | None = N
     names.append("Territoire"); values.append(float(row["revenu_median"]))
     colours.append(fmt.level_colour("territoire")); years.append(year)
     for niveau in ("epci", "departement", "region", "france"):
-        ref = _pick(refs, niveau, "revenu_median", annee, data)
+        ref = pick_reference(refs, niveau, "revenu_median", annee, data)
         if ref is not None:
             label = fmt.LEVEL_LABELS[niveau]
             if niveau != "france" and not fmt.is_missing(ref.get("nom")):
@@ -644,7 +644,7 @@ def income_figure(data: CtgData, annee: int, references: pd.DataFrame | None = N
                      tickformat=D3_INT, hoverformat=D3_INT, ticksuffix=fmt.EURO_SUFFIX,
                      rangemode="tozero")
     fig.update_layout(showlegend=False)
-    return _finish(fig, titre, source_text(data, src, _years_text(years),
+    return finish_layout(fig, titre, source_text(data, src, _years_text(years),
                                            pd.DataFrame(used) if used else None, **options)
                    + ("" if used else NO_REFERENCE_NOTE), key="revenu",
                    bottom=115 if used else 95)
@@ -653,7 +653,7 @@ def income_figure(data: CtgData, annee: int, references: pd.DataFrame | None = N
 def allocataires_figure(data: CtgData, annee: int, references: pd.DataFrame | None = None,
                         **options) -> go.Figure:
     """Caf allocataire households over the years (bars)."""
-    titre = _title("Foyers allocataires de la Caf", data)
+    titre = chart_title("Foyers allocataires de la Caf", data)
     src = "classeur CTG (feuille Population), Cnaf"
     rows = _rows_up_to(data.table("population"), annee)
     rows = rows[rows["allocataires"].notna()]
@@ -683,7 +683,7 @@ def allocataires_figure(data: CtgData, annee: int, references: pd.DataFrame | No
     fig.update_yaxes(title_text="Foyers allocataires", tickformat=D3_INT, hoverformat=D3_INT,
                      rangemode="tozero", secondary_y=False)
     _year_axis(fig)
-    return _finish(fig, titre, source_text(data, src, _years_text(years), **options),
+    return finish_layout(fig, titre, source_text(data, src, _years_text(years), **options),
                    key="allocataires")
 
 
@@ -761,7 +761,7 @@ def map_figure(data: CtgData, annee: int, references: pd.DataFrame | None = None
     """The structures on a plain lon/lat plane (no tile server: works offline), coloured and
     shaped by type, named when there are few, with a distance scale and the commune contour
     when `options["contour"]` holds a GeoJSON dict (FeatureCollection, Feature or geometry)."""
-    titre = _title(f"Carte des structures en {annee}", data)
+    titre = chart_title(f"Carte des structures en {annee}", data)
     src = "classeur CTG (feuille Équipements)"
     rows = indicators.structures_of_year(data, annee)
     contour = _geojson_lines(options.get("contour"))
@@ -812,7 +812,7 @@ def map_figure(data: CtgData, annee: int, references: pd.DataFrame | None = None
     note = (f" {fmt.fr_count(missing, 'structure')} sans coordonnées "
             f"{'ne figurent' if missing > 1 else 'ne figure'} pas sur la carte.") if missing else ""
     note += " Fond de carte absent : positions d'après les coordonnées du classeur."
-    return _finish(fig, titre, source_text(data, src, str(annee), **options) + note,
+    return finish_layout(fig, titre, source_text(data, src, str(annee), **options) + note,
                    key="carte_structures", height=600, bottom=30)
 
 
@@ -875,7 +875,7 @@ def places_by_mode_figure(data: CtgData, annee: int, references: pd.DataFrame | 
     """Places by mode, stacked per year, with the territory's coverage rate and the national
     rate of the same year (right axis). National values of different editions are never
     joined by one line."""
-    titre = _title("Places d'accueil du jeune enfant par mode et taux de couverture", data)
+    titre = chart_title("Places d'accueil du jeune enfant par mode et taux de couverture", data)
     src = "classeur CTG (Équipements, Assistantes maternelles, Accueil petite enfance), INSEE"
     series = _series(data, annee, options)
     if series.empty:
@@ -905,7 +905,7 @@ def places_by_mode_figure(data: CtgData, annee: int, references: pd.DataFrame | 
                                yshift=-20, bgcolor="rgba(255,255,255,0.85)",
                                font=dict(color=fmt.level_colour("territoire"), size=13),
                                name="taux")
-    refs = _references(references)
+    refs = reference_rows(references)
     national = refs[(refs["niveau"] == "france") & (refs["indicateur"] == "taux_couverture_global")
                     & refs["annee"].astype(str).isin(years)]
     for i, (edition, part) in enumerate(national.groupby(national["edition"].fillna("—"),
@@ -930,7 +930,7 @@ def places_by_mode_figure(data: CtgData, annee: int, references: pd.DataFrame | 
     note = " Taux calculé localement (théorique), distinct des taux publiés par la Cnaf."
     if not series["complet"].astype(bool).all():
         note += " Certaines composantes sont manquantes ou approchées (voir la méthodologie)."
-    return _finish(fig, titre, source_text(data, src, _years_text(series["annee"]),
+    return finish_layout(fig, titre, source_text(data, src, _years_text(series["annee"]),
                                            national if len(national) else None, **options) + note,
                    key="places_modes", height=500)
 
@@ -940,11 +940,11 @@ def coverage_references_figure(data: CtgData, annee: int,
     """The coverage rate of `annee` and its components, computed locally, beside the levels
     published by the Cnaf (commune, EPCI, département, région, France) for the SAME year; when
     a level has no value that year, the note names its latest earlier value instead."""
-    titre = _title(f"Taux de couverture en {annee} : le territoire et ses références", data)
+    titre = chart_title(f"Taux de couverture en {annee} : le territoire et ses références", data)
     src = "classeur CTG, calcul local"
     c = computed(options, "coverage",
                  lambda: indicators.coverage(data, annee, cible=options.get("cible")))
-    refs = _references(references)
+    refs = reference_rows(references)
     fig = go.Figure()
     labels = [lab for _, lab in COMPONENTS]
     values = [c.taux.get(k) for k, _ in COMPONENTS]
@@ -956,7 +956,7 @@ def coverage_references_figure(data: CtgData, annee: int,
                     hovertemplate=f"Territoire (calcul local) — %{{x}} : %{{y:,.1f}} {RATE_UNIT}"
                                   "<extra></extra>")
     for niveau in ("commune", "epci", "departement", "region", "france"):
-        rows = [_pick(refs, niveau, f"taux_couverture_{k}", annee, data) for k, _ in COMPONENTS]
+        rows = [pick_reference(refs, niveau, f"taux_couverture_{k}", annee, data) for k, _ in COMPONENTS]
         same = [r if r is not None and int(r["annee"]) == int(annee) else None for r in rows]
         name = fmt.LEVEL_LABELS[niveau].replace(" (Cnaf)", "") + " (publié par la Cnaf)"
         if all(r is None for r in same):
@@ -982,7 +982,7 @@ def coverage_references_figure(data: CtgData, annee: int,
     if earlier:
         note += (f" Pas de taux publié pour {annee} ; dernier taux global publié : "
                  + ", ".join(earlier) + ".")
-    return _finish(fig, titre, source_text(data, src, str(annee),
+    return finish_layout(fig, titre, source_text(data, src, str(annee),
                                            pd.DataFrame(used) if used else None, **options)
                    + note, key="couverture_references")
 
@@ -991,12 +991,12 @@ def coverage_evolution_figure(data: CtgData, annee: int,
                               references: pd.DataFrame | None = None, **options) -> go.Figure:
     """The global coverage rate over the years, with the reference levels; a reference line
     joins only the years of one edition (series were revised between editions)."""
-    titre = _title("Évolution du taux de couverture global", data)
+    titre = chart_title("Évolution du taux de couverture global", data)
     src = "classeur CTG, calcul local"
     series = _series(data, annee, options)
     series = series[series["taux_global"].notna()] if len(series) else series
     years = series["annee"].astype(int).tolist() if len(series) else []
-    refs = _references(references)
+    refs = reference_rows(references)
     fig = go.Figure()
     if years:
         rates = series["taux_global"].astype(float).tolist()
@@ -1036,7 +1036,7 @@ def coverage_evolution_figure(data: CtgData, annee: int,
     fig.update_xaxes(title_text="Année", tickformat="d", dtick=1, hoverformat="d")
     fig.update_yaxes(title_text=RATE_AXIS, tickformat=",.0f", hoverformat=D3_DEC1,
                      rangemode="tozero")
-    return _finish(fig, titre, source_text(data, src, _years_text(years or [annee]),
+    return finish_layout(fig, titre, source_text(data, src, _years_text(years or [annee]),
                                            pd.concat(used) if used else None, **options),
                    key="couverture_evolution")
 
@@ -1046,7 +1046,7 @@ def missing_places_figure(data: CtgData, annee: int, references: pd.DataFrame | 
     """The places of `annee` (stacked by mode) against the places needed for the target rate
     (`cible`, default setting cible_taux_couverture), with the number of places missing."""
     cible = _cible(options)
-    titre = _title(f"Places manquantes pour atteindre {fmt.fr_target_rate(cible)} en {annee}",
+    titre = chart_title(f"Places manquantes pour atteindre {fmt.fr_target_rate(cible)} en {annee}",
                    data)
     src = "classeur CTG, calcul local"
     c = computed(options, "coverage", lambda: indicators.coverage(data, annee, cible=cible))
@@ -1074,7 +1074,7 @@ def missing_places_figure(data: CtgData, annee: int, references: pd.DataFrame | 
     fig.update_xaxes(title_text="Places d'accueil (enfants de moins de 3 ans)",
                      tickformat=D3_INT, hoverformat=D3_INT, range=[0, max(needed, total) * 1.3])
     fig.update_yaxes(title_text="")
-    return _finish(fig, titre, source_text(data, src, str(annee), **options),
+    return finish_layout(fig, titre, source_text(data, src, str(annee), **options),
                    key="places_manquantes", height=330, subtitle=subtitle)
 
 
@@ -1084,7 +1084,7 @@ def scenario_figure(data: CtgData, annee: int, references: pd.DataFrame | None =
     rate of each state against the target (right). `options`: `scenario` (a Coverage already
     computed) or `delta_places` ({mode: ± places}) and `enfants_moins_3_ans`; `cible`."""
     cible = options.get("cible")
-    titre = _title(f"Scénario : l'offre {annee} et après changement", data)
+    titre = chart_title(f"Scénario : l'offre {annee} et après changement", data)
     src = "classeur CTG, calcul local (scénario non enregistré)"
     today = computed(options, "coverage",
                      lambda: indicators.coverage(data, annee, cible=cible))
@@ -1138,7 +1138,7 @@ def scenario_figure(data: CtgData, annee: int, references: pd.DataFrame | None =
         summary += (f" ; places manquantes pour la cible : "
                     f"{fmt.fr_number(today.places_manquantes)} → "
                     f"{fmt.fr_number(sim.places_manquantes)}")
-    return _finish(fig, titre, source_text(data, src, str(annee), **options), key="scenario",
+    return finish_layout(fig, titre, source_text(data, src, str(annee), **options), key="scenario",
                    height=500, subtitle=summary)
 
 
@@ -1146,7 +1146,7 @@ def rpe_figure(data: CtgData, annee: int, references: pd.DataFrame | None = None
                **options) -> go.Figure:
     """Active childminders per full-time RPE animator (COG target 70) and waiting demands
     per 100 children under 3, over the years."""
-    titre = _title("Relais petite enfance et demandes d'accueil en attente", data)
+    titre = chart_title("Relais petite enfance et demandes d'accueil en attente", data)
     src = "classeur CTG (Assistantes maternelles, Accueil petite enfance), calcul local"
     series = _series(data, annee, options)
     if len(series):
@@ -1182,14 +1182,14 @@ def rpe_figure(data: CtgData, annee: int, references: pd.DataFrame | None = None
     fig.update_yaxes(title_text="Demandes pour 100 enfants", tickformat=",.0f",
                      hoverformat=D3_DEC1, range=[0, top * 1.6], showgrid=False,
                      tickmode="auto", secondary_y=True)
-    return _finish(fig, titre, source_text(data, src, _years_text(series["annee"]), **options),
+    return finish_layout(fig, titre, source_text(data, src, _years_text(series["annee"]), **options),
                    key="rpe_attente")
 
 
 def childminders_figure(data: CtgData, annee: int, references: pd.DataFrame | None = None,
                         **options) -> go.Figure:
     """Licensed and active childminders over the years."""
-    titre = _title("Assistantes maternelles agréées et en activité", data)
+    titre = chart_title("Assistantes maternelles agréées et en activité", data)
     src = "classeur CTG (feuille Assistantes maternelles), PMI"
     rows = _rows_up_to(data.table("assistantes_maternelles"), annee)
     rows = rows[rows[["am_agreees", "am_en_activite"]].notna().any(axis=1)]
@@ -1211,7 +1211,7 @@ def childminders_figure(data: CtgData, annee: int, references: pd.DataFrame | No
     _year_axis(fig)
     fig.update_yaxes(title_text="Assistantes maternelles", tickformat=D3_INT, hoverformat=D3_INT,
                      rangemode="tozero")
-    return _finish(fig, titre, source_text(data, src, _years_text(years), **options),
+    return finish_layout(fig, titre, source_text(data, src, _years_text(years), **options),
                    key="assistantes_maternelles")
 
 
@@ -1246,7 +1246,7 @@ def alsh_coverage_figure(data: CtgData, annee: int, references: pd.DataFrame | N
                          **options) -> go.Figure:
     """ALSH places per 100 children of the age bands each period serves (local indicator):
     one bar per period, coloured by period, its age bands under the bar."""
-    titre = _title(f"Accueils de loisirs : places pour 100 enfants en {annee}", data)
+    titre = chart_title(f"Accueils de loisirs : places pour 100 enfants en {annee}", data)
     src = "classeur CTG (feuilles ALSH et Population), indicateur local"
     frame = _alsh(data, annee, options)
     frame = frame[frame["couverture"].notna()] if "couverture" in frame else frame.iloc[0:0]
@@ -1276,7 +1276,7 @@ def alsh_coverage_figure(data: CtgData, annee: int, references: pd.DataFrame | N
     note = " Indicateur local, sans référence nationale."
     if "approximations" in frame and frame["approximations"].notna().any():
         note += " Tranches d'âge couvertes en partie comptées au prorata (voir la méthodologie)."
-    return _finish(fig, titre, source_text(data, src, str(annee), **options) + note,
+    return finish_layout(fig, titre, source_text(data, src, str(annee), **options) + note,
                    key="alsh_couverture", bottom=118)
 
 
@@ -1284,7 +1284,7 @@ def alsh_fill_figure(data: CtgData, annee: int, references: pd.DataFrame | None 
                      **options) -> go.Figure:
     """ALSH use by period: hours realised / hours offered (%), or, where hours are missing,
     children welcomed per 100 places — the measure is written under each bar."""
-    titre = _title(f"Accueils de loisirs : remplissage en {annee}", data)
+    titre = chart_title(f"Accueils de loisirs : remplissage en {annee}", data)
     src = "classeur CTG (feuille ALSH), indicateur local"
     frame = _alsh(data, annee, options)
     frame = frame[frame["taux_remplissage"].notna()] if "taux_remplissage" in frame \
@@ -1320,7 +1320,7 @@ def alsh_fill_figure(data: CtgData, annee: int, references: pd.DataFrame | None 
             f"{fmt.fr_number(ALSH_HOURS_PER_DAY)} h. "
             "« Enfants accueillis pour 100 places » n'est pas un taux d'occupation et peut "
             "dépasser 100.")
-    return _finish(fig, titre, source_text(data, src, str(annee), **options) + note,
+    return finish_layout(fig, titre, source_text(data, src, str(annee), **options) + note,
                    key="alsh_remplissage", bottom=118)
 
 
@@ -1354,7 +1354,7 @@ def plan_achievement_figure(data: CtgData, annee: int, references: pd.DataFrame 
                             **options) -> go.Figure:
     """Achievement of every plan indicator (horizontal bars, 100 % = target reached), coloured,
     hatched and labelled by band (« ✔ Atteint », « ✖ En retard »…)."""
-    titre = _title(f"Plan d'action : atteinte des indicateurs en {annee}", data)
+    titre = chart_title(f"Plan d'action : atteinte des indicateurs en {annee}", data)
     src = "classeur CTG (feuille Plan d'action), évaluation de la CTG"
     status = _status(data, annee, options)
     if status is None or status.empty:
@@ -1410,7 +1410,7 @@ def plan_achievement_figure(data: CtgData, annee: int, references: pd.DataFrame 
     fig.update_yaxes(title_text="", autorange="reversed", categoryorder="array",
                      categoryarray=labels)
     n = len(status)
-    return _finish(fig, titre, source_text(data, src, str(annee), **options)
+    return finish_layout(fig, titre, source_text(data, src, str(annee), **options)
                    + " Atteinte = (dernière valeur − référence) / (cible − référence).",
                    key="plan_atteinte", height=max(360, 160 + 34 * n), source_width=85)
 
@@ -1419,7 +1419,7 @@ def plan_axes_figure(data: CtgData, annee: int, references: pd.DataFrame | None 
                      **options) -> go.Figure:
     """Number of indicators per band for every axis of the plan (stacked horizontal bars),
     with the actions réalisées of each axis written beside its bar."""
-    titre = _title(f"Plan d'action : indicateurs par axe et niveau d'atteinte en {annee}", data)
+    titre = chart_title(f"Plan d'action : indicateurs par axe et niveau d'atteinte en {annee}", data)
     src = "classeur CTG (feuille Plan d'action), évaluation de la CTG"
     status = _status(data, annee, options)
     if status is None or status.empty:
@@ -1450,7 +1450,7 @@ def plan_axes_figure(data: CtgData, annee: int, references: pd.DataFrame | None 
     fig.update_xaxes(title_text="Nombre d'indicateurs", tickformat="d", dtick=1,
                      hoverformat="d", range=[0, top * 1.6 + 1])
     fig.update_yaxes(title_text="", autorange="reversed")
-    return _finish(fig, titre, source_text(data, src, str(annee), **options), key="plan_axes",
+    return finish_layout(fig, titre, source_text(data, src, str(annee), **options), key="plan_axes",
                    height=max(320, 170 + 48 * len(summary)), source_width=85)
 
 
@@ -1537,7 +1537,7 @@ def plan_indicator_figure(status_row, plan_row, years, **options) -> go.Figure:
                      range=[bottom_value * 1.2, (top or 1) * 1.25])
     data_years = _years_text(xs) if xs else ""
     text = source + (f" — données {data_years}" if data_years else "") + "."
-    return _finish(fig, titre, text, key=key, height=380, bottom=80, subtitle=subtitle)
+    return finish_layout(fig, titre, text, key=key, height=380, bottom=80, subtitle=subtitle)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1606,11 +1606,3 @@ def build(key: str, data: CtgData, annee: int, references: pd.DataFrame | None =
           **options) -> go.Figure:
     """Build the registered chart `key`."""
     return CHARTS[key].build(data, annee, references, **options)
-
-
-# Public names of the shared helpers, for sibling figure modules (plan_charts) and the bilan,
-# so that their figures follow the same layout and reference rules.
-chart_title = _title
-finish_layout = _finish
-reference_rows = _references
-pick_reference = _pick

@@ -435,6 +435,7 @@ def mask_small_counts(frame: pd.DataFrame, count_columns: Sequence[str],
 
 IMAGE_FORMATS = ("png", "svg", "pdf")
 _MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _RENDER_TIMEOUT_S = 90
 
 _server_lock = threading.Lock()   # guards the one kaleido server of the process

@@ -30,7 +30,7 @@ def action_timeline_figure(data: CtgData, overview: pd.DataFrame, **options) -> 
     """Each action as a bar from its first to its last year (inclusive), coloured, hatched and
     labelled by its band, over the years of the convention (shaded). `overview` is
     `editing.actions_overview` (possibly filtered)."""
-    titre = charts._title("Calendrier des actions du plan", data)
+    titre = charts.chart_title("Calendrier des actions du plan", data)
     debut_ctg, fin_ctg = data.ctg_years()
     rows = overview.dropna(subset=["debut"]).copy()
     if rows.empty:
@@ -74,7 +74,7 @@ def action_timeline_figure(data: CtgData, overview: pd.DataFrame, **options) -> 
     source = charts.source_text(data, PLAN_SOURCE, **options)
     # The source names two sheets and the example's warning: wrapped shorter than the
     # default, or its end ran off the right edge at the page's width.
-    return charts._finish(fig, titre, source, key="plan_calendrier",
+    return charts.finish_layout(fig, titre, source, key="plan_calendrier",
                           height=max(340, 190 + 64 * len(rows)), source_width=SOURCE_WIDTH)
 
 
@@ -110,7 +110,7 @@ def comites_figure(data: CtgData, calendar: pd.DataFrame, today: str | None = No
                    **options) -> go.Figure:
     """The comités on a time line, one row per instance (`editing.comites_calendar`), with
     a dotted line on `today` (ISO date)."""
-    titre = charts._title("Calendrier des comités", data)
+    titre = charts.chart_title("Calendrier des comités", data)
     source = charts.source_text(data, "classeur CTG (feuille Comités)", **options)
     calendar = calendar.dropna(subset=["date"])
     if calendar.empty:
@@ -131,5 +131,5 @@ def comites_figure(data: CtgData, calendar: pd.DataFrame, today: str | None = No
                      hoverformat="%d/%m/%Y")
     fig.update_yaxes(title_text="", categoryorder="array",
                      categoryarray=[i for i in INSTANCE_STYLES if i in set(calendar["instance"])])
-    return charts._finish(fig, titre, source, key="comites", height=320, bottom=70,
+    return charts.finish_layout(fig, titre, source, key="comites", height=320, bottom=70,
                           source_width=SOURCE_WIDTH)

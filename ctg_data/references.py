@@ -15,6 +15,8 @@ rows marked « publié par la Cnaf ».
 
 from __future__ import annotations
 
+import functools
+
 from pathlib import Path
 
 import pandas as pd
@@ -43,7 +45,13 @@ _PLACE_KEYS = {"taux_couverture_psu": "eaje_psu", "taux_couverture_hors_psu": "e
 
 def national_references(include_unconfirmed: bool = False) -> pd.DataFrame:
     """The bundled national values (long format + `confirme`), confirmed rows only unless
-    `include_unconfirmed`."""
+    `include_unconfirmed`. A copy: callers may change it."""
+    return _national_table(include_unconfirmed).copy()
+
+
+@functools.lru_cache(maxsize=2)
+def _national_table(include_unconfirmed: bool) -> pd.DataFrame:
+    # The bundled file never changes while the process runs: read it once, not per chart.
     frame = pd.read_csv(REFERENCES_FILE, dtype={"code": str, "niveau": str, "nom": str,
                                                 "indicateur": str, "source": str,
                                                 "edition": str})

@@ -68,7 +68,7 @@ else:
                            formats=editing.VALUES_FORMATS, title=f"Indicateurs — {axe}",
                            source="classeur CTG (feuille Plan d'action)")
         with st.expander("Tableau d'évaluation de l'axe", icon=":material/fact_check:"):
-            ctg_ui.text_table_block(editing.evaluation_table(data, axe, annee),
+            ctg_ui.text_table_block(editing.evaluation_table(data, axe, annee, status=status),
                                     f"bilan_evaluation_axe_{number}_{annee}",
                                     key=f"ba_evaluation_{number}",
                                     title=f"Tableau d'évaluation — {axe}",

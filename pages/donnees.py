@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 import ctg_ui
-from ctg_data import importing, opendata, settings, writing
+from ctg_data import exports, importing, opendata, settings, writing
 from ctg_data import formatting as fmt
 from ctg_data.errors import UnreadableFile, problems_table
 from ctg_data.schemas import TABLE_SHEETS
@@ -164,18 +164,14 @@ if uploaded is not None:
             if st.button("Confirmer l'import", key="confirmer_import", type="primary",
                          icon=":material/save:"):
                 with st.status("Enregistrement des données…") as status:
-                    try:
-                        outcome = importing.import_file(
-                            store, content, uploaded.name, author=ctg_ui.author(),
-                            sheet=csv_sheet, territoire=data.code if data is not None else None)
-                        kind = ("success" if outcome.version_ids else
-                                "info" if outcome.duplicate else "error")
-                        flash(kind, outcome.message)
-                        if outcome.version_ids:
-                            st.session_state["_importe"] = digest
-                            st.session_state["territoire"] = report.datasets[0].code
-                    except UnreadableFile as error:
-                        flash("error", error.message)
+                    # The report already read is the one previewed: store it as it is.
+                    outcome = importing.import_report(store, report, author=ctg_ui.author())
+                    kind = ("success" if outcome.version_ids else
+                            "info" if outcome.duplicate else "error")
+                    flash(kind, outcome.message)
+                    if outcome.version_ids:
+                        st.session_state["_importe"] = digest
+                        st.session_state["territoire"] = report.datasets[0].code
                     status.update(label="Enregistrement terminé.", state="complete")
                 st.rerun()
 
@@ -184,7 +180,7 @@ st.header("Télécharger", anchor="telecharger")
 row = st.container(horizontal=True)
 row.download_button("Modèle de classeur vide", writing.template_workbook,
                         file_name="modele_classeur_ctg.xlsx", key="telecharger_modele",
-                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        mime=exports.XLSX_MIME,
                         icon=":material/description:", on_click="ignore",
                         help="Toutes les feuilles avec leurs colonnes et une feuille "
                              "d'instructions.")
@@ -193,7 +189,7 @@ if data is not None:
         f"Données actuelles de {ctg_ui.escape_md(data.nom)}",
         lambda: writing.write_workbook([data]),
         file_name=f"classeur_ctg_{data.code}.xlsx", key="telecharger_donnees",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        mime=exports.XLSX_MIME,
         icon=":material/download:", on_click="ignore",
         help="Le classeur au format d'import : modifiez-le puis importez-le à nouveau.")
 if len(infos) > 1:
@@ -201,7 +197,7 @@ if len(infos) > 1:
         "Tous les territoires", lambda: writing.write_workbook(
             [store.load(t.code) for t in infos]),
         file_name="classeur_ctg_tous_territoires.xlsx", key="telecharger_tout",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        mime=exports.XLSX_MIME,
         icon=":material/download:", on_click="ignore")
 
 # --- Versions ------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ ctg_ui.chart_block("plan_axes", data, annee, key="ev_plan_axes")
 for number, axe in enumerate(editing.axes(data), start=1):
     st.header(ctg_ui.escape_md(axe))
     st.subheader("Tableau d'évaluation")
-    ctg_ui.text_table_block(editing.evaluation_table(data, axe, annee),
+    ctg_ui.text_table_block(editing.evaluation_table(data, axe, annee, status=status),
                             f"evaluation_axe_{number}_{annee}", key=f"ev_tableau_{number}",
                             title=f"Tableau d'évaluation — {axe}",
                             source="classeur CTG (feuille Plan d'action)")

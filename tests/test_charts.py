@@ -42,7 +42,7 @@ def _annotations(fig, name):
     return [a for a in fig.layout.annotations if a.name == name]
 
 
-def _title(fig) -> str:
+def chart_title(fig) -> str:
     return fig.layout.title.text or ""
 
 
@@ -100,7 +100,7 @@ def test_every_chart_builds_on_the_sample(key, sample_figures, sample):
     assert isinstance(fig, go.Figure)
     assert not _is_no_data(fig), f"{key}: the sample should hold data for this chart"
     assert fig.data
-    assert "Lys-lez-Lannoy" in _title(fig)
+    assert "Lys-lez-Lannoy" in chart_title(fig)
     assert fig.layout.separators == "," + S
     source = _annotations(fig, "source")
     assert len(source) == 1 and source[0].text.startswith("Source : ")
@@ -115,7 +115,7 @@ def test_every_chart_says_when_there_is_no_data(key):
     fig = CHARTS[key].build(_empty(), ANNEE)
     assert _is_no_data(fig), key
     assert _annotations(fig, "no_data")[0].text == NO_DATA
-    assert _title(fig) and _annotations(fig, "source")
+    assert chart_title(fig) and _annotations(fig, "source")
     assert fig.layout.separators == "," + S
 
 
@@ -317,13 +317,13 @@ def test_plan_indicator_figure_by_hand():
     assert list(reference.x) == [2020] and list(reference.y) == [0.0]
     target = [s for s in fig.layout.shapes if s.type == "line"]
     assert target and target[0].y0 == 6.0
-    assert "↗" in _title(fig)
+    assert "↗" in chart_title(fig)
     assert "➜ En bonne voie" in fig.layout.title.subtitle.text
     assert "83" + S + "%" in fig.layout.title.subtitle.text
     assert _annotations(fig, "source")
     # Decreasing is better: said in the title.
     fig = plan_indicator_figure(status | {"sens": "Baisse"}, plan, [2021, 2022])
-    assert "↘ moins est mieux" in _title(fig)
+    assert "↘ moins est mieux" in chart_title(fig)
     # Nothing to draw.
     fig = plan_indicator_figure(dict(indicateur="Livrable", niveau="non renseigné"), {}, [2022])
     assert _is_no_data(fig)
@@ -381,8 +381,8 @@ def test_user_text_is_not_read_as_markup(sample):
     data = CtgData(territoire=dict(sample.territoire, nom="Ville <b>X</b> & Y"),
                    tables=dict(sample.tables))
     fig = CHARTS["population"].build(data, ANNEE)
-    assert "Ville &lt;b&gt;X&lt;/b&gt; &amp; Y" in _title(fig)
-    assert "<b>X</b>" not in _title(fig)
+    assert "Ville &lt;b&gt;X&lt;/b&gt; &amp; Y" in chart_title(fig)
+    assert "<b>X</b>" not in chart_title(fig)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -489,7 +489,7 @@ def test_secret_in_a_plan_indicator_counting_people():
 
 def test_whole_target_written_without_decimal(sample):
     fig = CHARTS["places_manquantes"].build(sample, ANNEE, None, cible=60.0)
-    assert "atteindre 60\u00a0places pour 100 enfants" in _title(fig)
+    assert "atteindre 60\u00a0places pour 100 enfants" in chart_title(fig)
     fig = CHARTS["scenario"].build(sample, ANNEE, None, cible=60.0,
                                    delta_places={"eaje_psu": 12})
     assert any((a.text or "") == "Cible 60" for a in fig.layout.annotations)
