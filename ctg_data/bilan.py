@@ -808,13 +808,7 @@ def _reporter(progress: Progress | None) -> Progress:
     return report
 
 
-def _num(value) -> float | None:
-    if formatting.is_missing(value):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
+_num = formatting.as_number
 
 
 def _mask_rows(frame: pd.DataFrame, columns: list[str], is_count: list[bool],

@@ -264,12 +264,7 @@ def _latest_row(frame: pd.DataFrame, annee: int,
     return row, int(row["annee"])
 
 
-def _num(v) -> float | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f
+_num = fmt.as_number
 
 
 def _years_text(years) -> str:

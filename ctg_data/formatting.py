@@ -35,6 +35,16 @@ MOIS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août
 # --- numbers -------------------------------------------------------------------------------
 
 
+def as_number(value) -> float | None:
+    """`value` as a float, or None when it is missing (None, NaN, NA, empty) or not a number."""
+    if is_missing(value):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def is_missing(x) -> bool:
     """True for None, NaN, pandas NA/NaT and empty strings."""
     if x is None:

@@ -31,7 +31,7 @@ import pandas as pd
 
 from ctg_data import settings
 from ctg_data.definitions import ALSH_HOURS_PER_DAY
-from ctg_data.formatting import fr_number, fr_signed
+from ctg_data.formatting import as_number, fr_number, fr_signed
 from ctg_data.model import CtgData, plan_years
 from ctg_data.schemas import EAJE_TYPES, PERIODES_ALSH, normalise
 
@@ -46,15 +46,7 @@ COMPONENT_LABELS = {
 }
 
 
-def _num(value) -> float | None:
-    """A float, or None for NaN / NA / None."""
-    if value is None or value is pd.NA:
-        return None
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(out) else out
+_num = as_number
 
 
 def _text(value) -> str:

@@ -174,3 +174,9 @@ def test_whole_targets_lose_their_decimal_comma():
     assert f.fr_target_rate(60.0) == "60\u00a0places pour 100 enfants"
     assert f.fr_target_rate(1.0) == "1\u00a0place pour 100 enfants"
     assert f.fr_target_rate(40.6) == "40,6\u00a0places pour 100 enfants"
+
+
+def test_as_number_gives_a_float_or_none_for_missing_and_text():
+    assert f.as_number(12) == 12.0 and f.as_number("12.5") == 12.5
+    for missing in (None, float("nan"), pd.NA, "", "  ", "douze"):
+        assert f.as_number(missing) is None
