@@ -26,16 +26,33 @@ test-deps: system-deps
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends libreoffice-impress; \
 	fi
+	@# PostgreSQL: the storage, editing and rights tests also run on a throwaway server.
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends postgresql; \
+	fi
+
+# `make run` listens on this machine only (127.0.0.1): in local mode nobody else reaches it, and
+# in shared mode (CTG_MODE=partage) the HTTPS reverse proxy runs on the same machine (README,
+# « Déploiement partagé »). ADRESSE=0.0.0.0 only for a proxy on another machine of a closed
+# network. The example is loaded only in local mode.
+ADRESSE ?= 127.0.0.1
+PORT ?= 8501
 
 run: setup
-	$(PY) -m ctg_data demo
-	$(VENV)/bin/streamlit run app.py
+	@if [ "$${CTG_MODE:-local}" != partage ]; then $(PY) -m ctg_data demo; fi
+	$(VENV)/bin/streamlit run app.py --server.address $(ADRESSE) --server.port $(PORT)
 
+# tests/with_postgresql.sh starts a throwaway PostgreSQL cluster (127.0.0.1, temporary folder,
+# removed at the end) and sets CTG_TEST_DATABASE_URL for the duration of the tests.
 test: test-deps $(STAMP)
-	$(PY) -m pytest
+	bash tests/with_postgresql.sh $(PY) -m pytest
 
 sample: $(STAMP)
 	$(PY) sample_data/make_sample.py
 
+# The Caf-scale data (bench/data/, git-ignored) is generated first; bench_caf_scale.py writes
+# bench/results.md.
 bench: $(STAMP)
-	for f in bench/*.py; do $(PY) $$f || exit 1; done
+	$(PY) bench/make_caf_data.py
+	for f in bench/bench_*.py; do $(PY) $$f || exit 1; done

@@ -5,6 +5,7 @@ Run with `streamlit run app.py`. Pages live in `pages/`; a page whose file does 
 simply left out of the menu.
 """
 
+import logging
 from pathlib import Path
 
 import streamlit as st
@@ -16,6 +17,7 @@ HERE = Path(__file__).resolve().parent
 # (section, file, title, material icon); the first page is the default one.
 PAGES = (
     ("Territoire", "pages/accueil.py", "Accueil", ":material/home:"),
+    ("Territoire", "pages/territoires.py", "Territoires", ":material/compare_arrows:"),
     ("Diagnostic", "pages/diagnostic.py", "Diagnostic partagé", ":material/query_stats:"),
     ("Offre et besoins", "pages/offre_besoins.py", "Offre et besoins", ":material/child_care:"),
     ("Offre et besoins", "pages/scenarios.py", "Scénarios", ":material/tune:"),
@@ -29,18 +31,25 @@ PAGES = (
     ("Pilotage", "pages/presentation.py", "Présentation", ":material/slideshow:"),
     ("Données", "pages/donnees.py", "Données", ":material/upload_file:"),
 )
+# Pages that compare territories: in the menu only when the database holds several (else
+# hidden from the menu, still reachable by their address, where they say why they are empty).
+MULTI_TERRITORY_PAGES = frozenset({"pages/territoires.py"})
 
 
 def build_navigation() -> tuple[dict[str, list], dict[str, st.Page]]:
     """The st.Page objects grouped by section, and the same pages by file, skipping the
-    files that do not exist (pages written later by other people)."""
+    files that do not exist (pages written later by other people); the pages comparing
+    territories are hidden from the menu while the database holds fewer than two."""
     sections: dict[str, list] = {}
     by_file: dict[str, st.Page] = {}
     first = True
+    several = len(ctg_ui.read_territories()) > 1
     for section, file, title, icon in PAGES:
         if not (HERE / file).is_file():
             continue
-        page = st.Page(file, title=title, icon=icon, default=first)
+        hidden = file in MULTI_TERRITORY_PAGES and not several
+        page = st.Page(file, title=title, icon=icon, default=first,
+                       visibility="hidden" if hidden else "visible")
         first = False
         sections.setdefault(section, []).append(page)
         by_file[file] = page
@@ -48,9 +57,24 @@ def build_navigation() -> tuple[dict[str, list], dict[str, st.Page]]:
 
 
 ctg_ui.init_state()
+if ctg_ui.shared_mode():
+    # A shared server shows no stack trace to its users (errors raised outside the page, in
+    # a widget's callback, get Streamlit's generic message instead).
+    st.set_option("client.showErrorDetails", "none")
 sections, pages_by_file = build_navigation()
+# In shared mode nobody gets further than the sign-in form, not even the menu of pages.
+ctg_ui.sign_in_gate(sections)
 current = st.navigation(sections)
 if ctg_ui.consume_presentation_request() and ctg_ui.PRESENTATION_PAGE in pages_by_file:
     st.switch_page(pages_by_file[ctg_ui.PRESENTATION_PAGE])
 ctg_ui.frame()
-current.run()
+if ctg_ui.shared_mode():
+    try:
+        current.run()
+    except Exception:  # noqa: BLE001 — st.stop and st.rerun are not Exceptions: they pass
+        logging.getLogger("ctg").exception("Erreur dans la page %s", current.title)
+        st.error("Une erreur inattendue empêche d'afficher cette page. Elle est consignée dans "
+                 "le journal du serveur ; si elle se répète, signalez-la à l'administrateur "
+                 "avec l'heure et la page concernée.", icon=":material/error:")
+else:
+    current.run()

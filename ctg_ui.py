@@ -21,7 +21,7 @@ from collections import OrderedDict
 import pandas as pd
 import streamlit as st
 
-from ctg_data import charts, definitions, exports, settings
+from ctg_data import charts, definitions, exports, schemas, settings
 from ctg_data import formatting as fmt
 from ctg_data.model import CtgData
 
@@ -49,6 +49,7 @@ def frame() -> None:
     """The shared frame of every page: state, page configuration, sidebar and, in presentation
     mode, the projector styling. app.py draws it once per run before the page."""
     init_state()
+    sign_in_gate()
     st.set_page_config(page_title="CTG — tableau de bord", page_icon=":material/family_restroom:",
                        layout="wide",
                        initial_sidebar_state="collapsed" if presentation() else "auto")
@@ -59,7 +60,7 @@ def frame() -> None:
 
 
 def _frame_drawn_this_run() -> bool:
-    # The sidebar's author field is drawn on every run of the frame; Streamlit records the
+    # The sidebar's presentation toggle is drawn on every run of the frame; Streamlit records the
     # widget keys of the current run (reset at each run), which tells whether app.py drew the
     # frame before this page.
     from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
@@ -67,7 +68,7 @@ def _frame_drawn_this_run() -> bool:
     ctx = get_script_run_ctx()
     shared = getattr(ctx, "shared", None)
     keys = getattr(shared, "widget_user_keys_this_run", None)
-    return keys is not None and "w_auteur" in keys
+    return keys is not None and "w_presentation" in keys
 
 
 def ensure_frame() -> None:
@@ -105,8 +106,158 @@ def presentation() -> bool:
 
 
 def author() -> str:
-    """The name typed in the sidebar, recorded with every change and comment."""
+    """The name recorded with every change and comment: the signed-in account's in shared
+    mode (never a typed name), the name typed in the sidebar in local mode."""
+    from ctg_data import accounts
+
+    account = actor()
+    if account is not None:
+        return accounts.author_name(account)
     return (st.session_state.get("auteur") or "").strip()
+
+
+# -- shared mode: sign-in, acting account, rights ----------------------------------------------
+
+def shared_mode() -> bool:
+    """True when the app runs in shared mode (setting `mode` = partage): sign-in required."""
+    from ctg_data import accounts
+
+    return accounts.shared()
+
+
+def actor():
+    """The signed-in account (accounts.Account) in shared mode; None in local mode, where the
+    core acts as the local account. Pass it to every write of the store."""
+    return st.session_state.get("_compte") if shared_mode() else None
+
+
+def can(action: str, code: str | None = None) -> bool:
+    """Whether the person may do `action` (a key of accounts.ACTIONS) on territory `code`
+    (default: the selected one). Always true in local mode. Only decides what is drawn: the
+    core checks the rights again on every write."""
+    from ctg_data import accounts
+
+    if not shared_mode():
+        return True
+    account = actor()
+    if account is None:
+        return False
+    if code is None:
+        info = current_territory()
+        code = info.code if info is not None else None
+    return accounts.allowed(account, action, [code] if code else [])
+
+
+def import_allowed() -> bool:
+    """Whether the import form is drawn: the selected territory may be imported, or (an
+    editor) one of the editor's territories is not in the database yet."""
+    if can("import"):
+        return True
+    account = actor()
+    if account is None or account.role != "editeur" or not account.territoires:
+        return False
+    return bool(set(account.territoires) - {t.code for t in territories()})
+
+
+def _oidc_configured() -> bool:
+    # An [auth] section in .streamlit/secrets.toml means an identity provider (st.login).
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def _signed_in(account) -> None:
+    from ctg_data.storage import now_utc
+
+    st.session_state["_compte"] = account
+    st.session_state["_connexion_at"] = now_utc()
+
+
+def sign_out(message: str | None = None) -> None:
+    """End the session's sign-in (and the identity provider's cookie, when there is one)."""
+    for key in ("_compte", "_connexion_at"):
+        st.session_state.pop(key, None)
+    if message:
+        st.session_state["_message_connexion"] = message
+    if _oidc_configured():
+        st.logout()
+
+
+def sign_in_gate(pages: dict | None = None) -> None:
+    """In shared mode, before anything is drawn: go on when a signed-in session is still valid
+    (the account is read again from the database at each run, so that a disabled account or
+    a changed role counts at once); otherwise draw the sign-in form — or the identity
+    provider's button — and stop the run. Nothing to do in local mode. `pages` (app.py's
+    sections) are registered hidden meanwhile: no menu, and a deep link stays valid."""
+    if not shared_mode():
+        return
+    from ctg_data import accounts
+
+    account = st.session_state.get("_compte")
+    if account is not None:
+        fresh = accounts.get_account(store(), account.login)
+        if accounts.session_expired(st.session_state.get("_connexion_at")):
+            sign_out("Votre session a expiré : reconnectez-vous.")
+        elif fresh is None:
+            sign_out("Ce compte a été désactivé : adressez-vous à un administrateur.")
+        else:
+            st.session_state["_compte"] = fresh
+            return
+    if pages:
+        st.navigation(pages, position="hidden")
+    st.set_page_config(page_title="CTG — connexion", page_icon=":material/lock:",
+                       layout="centered")
+    st.title("Tableau de bord CTG")
+    st.markdown("Connectez-vous pour consulter les données de la convention.")
+    message = st.session_state.pop("_message_connexion", None)
+    if message:
+        st.info(message, icon=":material/info:")
+    if _oidc_configured():
+        _identity_provider_sign_in()
+    else:
+        _password_sign_in()
+    st.stop()
+
+
+def _identity_provider_sign_in() -> None:
+    from ctg_data import accounts
+
+    if not st.user.is_logged_in:
+        if st.button("Se connecter", key="se_connecter_oidc", type="primary",
+                     icon=":material/login:"):
+            st.login()
+        return
+    login = st.user.get("email") or st.user.get("preferred_username") or ""
+    try:
+        account = accounts.record_identity_sign_in(store(), str(login))
+    except accounts.SignInRefused as refused:
+        st.error(escape_md(refused.message), icon=":material/block:")
+        if st.button("Se déconnecter", key="se_deconnecter_oidc"):
+            st.logout()
+        return
+    _signed_in(account)
+    st.rerun()
+
+
+def _password_sign_in() -> None:
+    from ctg_data import accounts
+
+    with st.form("connexion", clear_on_submit=True):
+        login = st.text_input("Identifiant", key="connexion_login", max_chars=200)
+        password = st.text_input("Mot de passe", key="connexion_mdp", type="password",
+                                 max_chars=200)
+        submitted = st.form_submit_button("Se connecter", key="se_connecter", type="primary",
+                                          icon=":material/login:")
+    if not submitted:
+        return
+    try:
+        account = accounts.authenticate(store(), login, password)
+    except accounts.SignInRefused as refused:
+        st.error(escape_md(refused.message), icon=":material/block:")
+        return
+    _signed_in(account)
+    st.rerun()
 
 
 def consume_presentation_request() -> bool:
@@ -185,9 +336,16 @@ def sidebar() -> None:
                           on_change=_copy_widget("w_annee", "annee"))
         else:
             bar.caption("Aucune année renseignée.")
-    _sync("w_auteur", "auteur")
-    bar.text_input("Votre nom (pour l'historique)", key="w_auteur", max_chars=80,
-                   on_change=_copy_widget("w_auteur", "auteur"))
+    account = actor()
+    if account is not None:
+        bar.caption(f"Connecté : {escape_md(account.label)}")
+        if bar.button("Se déconnecter", key="se_deconnecter", icon=":material/logout:"):
+            sign_out("Vous êtes déconnecté.")
+            st.rerun()
+    else:
+        _sync("w_auteur", "auteur")
+        bar.text_input("Votre nom (pour l'historique)", key="w_auteur", max_chars=80,
+                       on_change=_copy_widget("w_auteur", "auteur"))
     _sync("w_presentation", "presentation")
     bar.toggle("Mode présentation", key="w_presentation",
                help="Masque les commandes d'édition et la barre latérale, agrandit le texte et "
@@ -209,6 +367,10 @@ div[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0 !impor
 div[data-testid="stFileUploaderDropzoneInstructions"] span::after
   { content: "ou glissez-déposez le fichier ici"; font-size: 0.875rem; }
 div[data-testid="stFileChipName"] + div { display: none !important; }
+div[data-testid="stFileChip"] [role="alert"] { font-size: 0 !important; }
+div[data-testid="stFileChip"] [role="alert"]::after { font-size: 0.875rem;
+  content: "Fichier refusé : trop volumineux (voir la taille maximale indiquée), \
+d'un type non accepté, ou envoi interrompu."; }
 </style>
 """
 
@@ -227,6 +389,16 @@ div[data-testid="stMetricLabel"] p { font-size: 1.4rem !important; }
 h1 { font-size: 2.8rem !important; } h2 { font-size: 2.2rem !important; }
 </style>
 """
+
+
+def upload_limit_mb() -> int:
+    """The size (Mo) above which the Données uploader refuses a file in the browser: the
+    largest the app itself accepts (a workbook, `max_file_mb`, or a Caf open-data file,
+    `max_opendata_mb`), so that every smaller file reaches the app's French checks. Keep
+    Streamlit's `server.maxUploadSize` (.streamlit/config.toml) at least this large."""
+    import math
+    return max(1, math.ceil(max(float(settings.get("max_file_mb")),
+                                float(settings.get("max_opendata_mb")))))
 
 
 def presentation_frame() -> None:
@@ -249,12 +421,21 @@ def database_url() -> str:
 @st.cache_resource(show_spinner=False)
 def _open_store(url: str):
     from ctg_data.storage import Store
-    return Store(url)
+    # Only the default database may be created here (`make run` creates the others through
+    # `demo`): a mistyped CTG_DATABASE_URL is refused, not silently created empty.
+    default = next(s.default for s in settings.SETTINGS if s.name == "database_url")
+    return Store(url, create=url == default)
 
 
 def store():
-    """The one Store of this process for the configured database."""
-    return _open_store(database_url())
+    """The one Store of this process for the configured database. A database that is
+    missing, corrupt or unreachable stops the page with the French message (never a trace)."""
+    from ctg_data.storage import StorageError
+    try:
+        return _open_store(database_url())
+    except StorageError as error:
+        st.error(escape_md(error.message), icon=":material/database:")
+        st.stop()
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -298,17 +479,20 @@ def current_data() -> CtgData | None:
     return _load(database_url(), info.code, info.version_id)
 
 
-def references() -> pd.DataFrame:
-    """The reference figures to compare with: those imported into the database (Caf, INSEE)
-    and the bundled national values that are confirmed."""
-    from ctg_data.references import national_references
+def select_territory(code: str) -> None:
+    """Make territory `code` the current one, as when it is picked in the sidebar (the
+    sidebar then keeps the year if the territory has it, else takes its default year)."""
+    st.session_state["territoire"] = code
 
-    stored = store().references()
-    national = national_references()
-    frames = [f for f in (stored, national) if len(f)]
-    if not frames:
-        return stored
-    return pd.concat(frames, ignore_index=True)
+
+def references(data: CtgData | None = None) -> pd.DataFrame:
+    """The reference figures to compare the territory of `data` (default: the current one)
+    with: the imported figures (Caf, INSEE) that concern it — filtered in the database and
+    kept across reruns until the next reference import — and the confirmed bundled national
+    values (`references.territory_references`)."""
+    from ctg_data.references import territory_references
+
+    return territory_references(store(), current_data() if data is None else data)
 
 
 def empty_state(message: str = "Aucune donnée n'est encore chargée.") -> None:
@@ -356,14 +540,22 @@ def default_year(data: CtgData) -> int | None:
 # 3. French display helpers
 # ---------------------------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]()<>#|~$&])")
 _MD_LINE_START = re.compile(r"^(\s*)(?:([-+=>])|(\d+)([.)]))", re.MULTILINE)
+# Streamlit's Markdown also turns text into links, emoji and icons after parsing, where a
+# backslash no longer counts: bare URLs (`http://…`, `www.…`), e-mail addresses, `:smile:`,
+# `:material/home:`, `:red[…]`. A WORD JOINER (U+2060, invisible, no width) after the `:` or
+# `@`, or inside `www.`, breaks those patterns without changing what the reader sees.
+_WORD_JOINER = "\u2060"
+_MD_AUTOLINKS = re.compile(r":(?=[\w/+-])|@(?=\w)|(?<![\w.])(www)(?=\.)", re.IGNORECASE)
 
 
 def escape_md(text: object) -> str:
-    """Text from a user file made inert for st.markdown / headings: no emphasis, links, HTML,
-    maths or list markers (the text reads exactly as typed)."""
+    """Text from a user file made inert for st.markdown, headings and widget labels: no
+    emphasis, links, images, autolinks, HTML, entities, maths, emoji or icon shortcodes, list
+    or heading markers (the text reads exactly as typed)."""
     text = _MD_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
+    text = _MD_AUTOLINKS.sub(lambda m: (m.group(1) or m.group()) + _WORD_JOINER, text)
 
     def inert(m: re.Match) -> str:
         if m.group(2):
@@ -509,7 +701,7 @@ def methodology(codes=(), *, alertes=(), detail=(), title: str = "Méthodologie"
             st.markdown("**Calcul détaillé**")
             # Counts and rates mixed in one column: each value with the decimals it needs.
             lines = pd.DataFrame(
-                [(label, fmt.fr_number(v, 0 if fmt.is_missing(v) or float(v) == round(float(v))
+                [(label, fmt.fr_number(v, 0 if fmt.is_missing(v) or float(v).is_integer()
                                        else 1)) for label, v in detail],
                 columns=["Étape", "Valeur"])
             st.dataframe(lines, hide_index=True, width="stretch")
@@ -572,7 +764,7 @@ def chart_block(spec_key: str, data: CtgData, annee: int, references: pd.DataFra
         # The source line and the data date are written under the chart by its builder (so
         # that they follow the image into exports): no second copy here.
         methodology(spec.indicateurs, alertes=alertes, detail=detail)
-        if not presentation():
+        if not presentation() and can("export"):
             # The images leave the app: built again with small counts of people hidden.
             build = spec.build
             _image_downloads(lambda: build(data, annee, references, **options, secret=True),
@@ -648,6 +840,18 @@ def _image_downloads(export, file_name: str, wkey: str) -> None:
                         key=f"svg_{wkey}", icon=":material/draw:", on_click="ignore")
 
 
+def chart_comments(code: str, chart_key: str) -> list:
+    """The comments on chart `chart_key` of territory `code`, newest first. Every comment of
+    the territory is read in one query per run (kept with the territory list that the
+    sidebar reads at the start of each run) and filtered here, not one query per chart."""
+    run = territories()
+    kept = st.session_state.get("_commentaires")
+    if kept is None or kept[0] is not run or kept[1] != (database_url(), code):
+        kept = (run, (database_url(), code), store().comments(code))
+        st.session_state["_commentaires"] = kept
+    return [c for c in kept[2] if c.chart_key == chart_key]
+
+
 def _save_comment(code: str, chart_key: str, annee: int, text_key: str) -> None:
     text = (st.session_state.get(text_key) or "").strip()
     if not text:
@@ -655,9 +859,26 @@ def _save_comment(code: str, chart_key: str, annee: int, text_key: str) -> None:
                                                     "Le commentaire est vide : rien n'a été "
                                                     "enregistré.")
         return
-    store().add_comment(code, chart_key, text, author=author(), annee=annee)
+    from ctg_data import validation
+    if (refused := validation.text_problem(COMMENT_COLUMN, text)) is not None:
+        # The same rule as every text of the workbook: no control character, a bounded length.
+        st.session_state["_message_commentaire"] = (
+            text_key, "error", escape_md(f"Commentaire non enregistré : {refused.message}."))
+        return
+    from ctg_data.accounts import AccessDenied
+
+    try:
+        store().add_comment(code, chart_key, text, author=author(), annee=annee, actor=actor())
+    except AccessDenied as refused:
+        st.session_state["_message_commentaire"] = (text_key, "error", refused.message)
+        return
     st.session_state[text_key] = ""
+    st.session_state.pop("_commentaires", None)   # read again with the new one
     st.session_state["_message_commentaire"] = (text_key, "success", "Commentaire enregistré.")
+
+
+# A comment obeys the rules of a long text of the workbook (control characters, length).
+COMMENT_COLUMN = schemas.Column(key="commentaire", label="Commentaire", max_length=2000)
 
 
 @st.fragment
@@ -666,7 +887,7 @@ def comments_block(chart_key: str, data: CtgData, annee: int, *, key: str | None
     mode, a small form to add one. A fragment: saving a comment reruns only this block, not
     every chart of the page."""
     wkey = key or chart_key
-    saved = store().comments(data.code, chart_key)
+    saved = chart_comments(data.code, chart_key)
     text_key = f"commentaire_{wkey}"
     flash = st.session_state.get("_message_commentaire")
     if presentation() and not saved:
@@ -680,7 +901,7 @@ def comments_block(chart_key: str, data: CtgData, annee: int, *, key: str | None
             st.markdown(escape_md(c.text).replace("\n", "  \n"))
         if not saved:
             st.caption("Aucun commentaire pour l'instant.")
-        if presentation():
+        if presentation() or not can("comment", data.code):
             return
         if flash and flash[0] == text_key:
             getattr(st, flash[1])(flash[2])
@@ -695,38 +916,78 @@ def comments_block(chart_key: str, data: CtgData, annee: int, *, key: str | None
 def table_block(frame: pd.DataFrame, name: str, *, formats: dict | None = None,
                 key: str | None = None, title: str | None = None, source: str | None = None,
                 note: str | None = None, display: pd.DataFrame | None = None,
-                height: int | str = "auto", counts: tuple[str, ...] = ()) -> None:
+                height: int | str = "auto", counts: tuple[str, ...] = (),
+                selection: bool = False):
     """A table shown in French format, with Excel (real numbers and number formats) and CSV
     (French Excel) downloads outside presentation mode. `name` is the file name stem;
     `display` replaces the automatic French rendering when a column needs per-row units.
     `counts` name the columns that count people: the downloads mask their small values
-    (statistical secrecy) and say so, while the screen shows the exact figures to the editor."""
+    (statistical secrecy) and say so, while the screen shows the exact figures to the editor.
+    With `selection`, a row can be picked (a click reruns the page): the selection event of
+    st.dataframe is returned (`.selection.rows`), else None."""
     wkey = key or exports.export_file_name(name, "x").removesuffix(".x")
     shown = display if display is not None else display_frame(frame, formats)
-    st.dataframe(shown, hide_index=True, width="stretch", height=height, key=f"tableau_{wkey}")
+    picked = {"on_select": "rerun", "selection_mode": "single-row"} if selection else {}
+    event = st.dataframe(shown, hide_index=True, width="stretch", height=height,
+                         key=f"tableau_{wkey}", **picked)
+    event = event if selection else None
     if note:
         st.caption(escape_md(note))
-    if presentation():
-        return
+    if presentation() or not can("export"):
+        return event
     if counts:
         frame, secret_note = exports.mask_small_counts(frame, counts)
         note = " ".join(n for n in (note, secret_note) if n) or None
         if secret_note:
             st.caption(escape_md(f"Téléchargements : {secret_note}"))
     _table_downloads(frame, name, wkey, title=title or name, source=source,
-                     formats=_export_formats(formats), note=note)
+                     formats=_export_formats(formats), note=note, audited=bool(counts))
+    return event
 
 
-def _table_downloads(frame: pd.DataFrame, name: str, wkey: str, **xlsx_options) -> None:
+def record_export(detail: str, code: str | None = None) -> None:
+    """Record in the audit log an export made now (a document built in this run)."""
+    audited_export(lambda: None, detail, code)()
+
+
+def audited_export(build, detail: str, code: str | None = None):
+    """`build` (a deferred download) that also records the export in the audit log, with the
+    account and territory of this run (the download itself runs outside the script)."""
+    from ctg_data import accounts, audit
+
+    login = (actor() or accounts.LOCAL_ACCOUNT).login
+    if code is None:
+        info = current_territory()
+        code = info.code if info is not None else None
+    target = store()
+
+    def run():
+        content = build()
+        audit.record(target, login, "export", code, detail)
+        return content
+    return run
+
+
+def _table_downloads(frame: pd.DataFrame, name: str, wkey: str, *, audited: bool = False,
+                     **xlsx_options) -> None:
     """The Excel and CSV download buttons of a table, side by side. Deferred: each file is
-    built only when its button is clicked."""
+    built only when its button is clicked. `audited`: a table counting people, whose each
+    download is recorded in the audit log."""
+    def xlsx():
+        return exports.table_to_xlsx(frame, **xlsx_options)
+
+    def csv():
+        return exports.table_to_csv(frame)
+    if audited:
+        xlsx = audited_export(xlsx, f"Tableau « {name} » (Excel).")
+        csv = audited_export(csv, f"Tableau « {name} » (CSV).")
     row = st.container(horizontal=True)
     row.download_button(
-        "Tableau Excel", lambda: exports.table_to_xlsx(frame, **xlsx_options),
+        "Tableau Excel", xlsx,
         file_name=exports.export_file_name(name, "xlsx"), key=f"xlsx_{wkey}",
         mime=exports.XLSX_MIME,
         icon=":material/table_view:", on_click="ignore")
-    row.download_button("CSV", lambda: exports.table_to_csv(frame),
+    row.download_button("CSV", csv,
                         file_name=exports.export_file_name(name, "csv"), key=f"csv_{wkey}",
                         mime="text/csv", icon=":material/csv:", on_click="ignore")
 
@@ -736,8 +997,9 @@ def _table_downloads(frame: pd.DataFrame, name: str, wkey: str, **xlsx_options) 
 # ---------------------------------------------------------------------------------------------
 
 def editing_allowed() -> bool:
-    """Whether the editing forms are drawn: never in presentation mode."""
-    return not presentation()
+    """Whether the editing forms are drawn: never in presentation mode, and in shared mode
+    only for an account that may edit the selected territory."""
+    return not presentation() and can("edit")
 
 
 def save_button(label: str, tag: str, build, success: str, *, key: str,
@@ -753,12 +1015,31 @@ def save_button(label: str, tag: str, build, success: str, *, key: str,
                           args=(tag, build, success))
 
 
+def _form_base(tag: str) -> tuple[str, int] | None:
+    """The territory and version the form `tag` was drawn on: the identity given to
+    `form_values` (code, version id, …), else the version the last run showed."""
+    identity = st.session_state.get(f"_formulaire_{tag}")
+    if isinstance(identity, tuple) and len(identity) > 1 and isinstance(identity[1], int):
+        return identity[0], identity[1]
+    info = current_territory()  # still the list read by the run that drew the form
+    return (info.code, info.version_id) if info is not None else None
+
+
 def _save(tag: str, build, success: str) -> None:
     from ctg_data import editing
-    read_territories()   # callbacks run before the sidebar: edit the latest version
-    data = current_data()
-    if data is None:
+    from ctg_data.storage import EditConflict, StorageError
+    drawn = _form_base(tag)
+    read_territories()   # callbacks run before the sidebar
+    info = current_territory()
+    if info is None:
         return
+    # The edit is built on the version the form showed, so that it holds only the fields the
+    # person changed; the store merges them into the current version, or refuses a field that
+    # someone else changed meanwhile (never a silent overwrite).
+    base = drawn[1] if drawn is not None and drawn[0] == info.code else info.version_id
+    data = _load(database_url(), info.code, base)
+    if data is None:
+        base, data = info.version_id, current_data()
     edit = build(data)
     if not edit.ok:
         result = ("refus", [p.as_line() for p in edit.problems if p.is_error],
@@ -766,9 +1047,15 @@ def _save(tag: str, build, success: str) -> None:
     elif not edit.changes:
         result = ("inchange", [], [])
     else:
-        store().save([edit.data], kind="edit", author=author(), changes=edit.changes,
-                     summary=editing.summary(edit.changes))
-        result = ("enregistre", [success], [p.as_line() for p in edit.problems])
+        from ctg_data.accounts import AccessDenied
+
+        try:
+            store().save([edit.data], kind="edit", author=author(), actor=actor(),
+                         changes=edit.changes, summary=editing.summary(edit.changes),
+                         base_version_id=base)
+            result = ("enregistre", [success], [p.as_line() for p in edit.problems])
+        except (AccessDenied, EditConflict, StorageError) as refused:
+            result = ("refus", [refused.message], [])
     st.session_state[f"_resultat_{tag}"] = result
 
 
@@ -780,7 +1067,8 @@ def edit_feedback(tag: str) -> None:
         return
     outcome, lines, warnings = result
     if outcome == "enregistre":
-        who = f" par {author()}" if author() else " (indiquez votre nom dans la barre latérale)"
+        who = (f" par {author()}" if author() else
+               " (indiquez votre nom dans la barre latérale)")
         st.success(escape_md(lines[0] + who + "."), icon=":material/check_circle:")
     elif outcome == "inchange":
         st.info("Aucune modification : rien n'a été enregistré.", icon=":material/info:")
@@ -824,11 +1112,35 @@ def history_expander(data: CtgData, sheet_key: str, row: int, *, key: str,
 def text_table_block(frame: pd.DataFrame, name: str, *, key: str, title: str | None = None,
                      source: str | None = None) -> None:
     """A table of long texts (the convention's evaluation table) shown whole, lines wrapped,
-    with the same Excel and CSV downloads as `table_block` outside presentation mode."""
-    st.table(display_frame(frame), hide_index=True)
-    if presentation():
+    with the same Excel and CSV downloads as `table_block` outside presentation mode.
+    Drawn as an HTML table whose every cell is escaped: `st.table` would render the users'
+    Markdown (a remote image in an analysis is fetched by every viewer's browser)."""
+    st.html(inert_table_html(display_frame(frame)))
+    if presentation() or not can("export"):
         return
     _table_downloads(frame, name, key, title=title or name, source=source)
+
+
+_TEXT_TABLE_CSS = (
+    "<style>table.ctg-texte{width:100%;border-collapse:collapse;font-size:0.9rem;"
+    "line-height:1.4}table.ctg-texte th,table.ctg-texte td{border:1px solid #D0D5DD;"
+    "padding:0.35rem 0.5rem;vertical-align:top;text-align:left;overflow-wrap:anywhere;"
+    "white-space:pre-line}table.ctg-texte th{background:#F2F4F7;font-weight:600}</style>")
+
+
+def inert_table_html(frame: pd.DataFrame) -> str:
+    """`frame` (already French text) as an HTML table where every header and cell is escaped
+    with `html.escape`: shown as typed, never as Markdown or HTML; line breaks kept."""
+    import html
+
+    def cell(tag: str, value) -> str:
+        return f"<{tag}>{html.escape(fmt.MISSING if fmt.is_missing(value) else str(value))}</{tag}>"
+
+    head = "".join(cell("th", c) for c in frame.columns)
+    body = "".join("<tr>" + "".join(cell("td", v) for v in row) + "</tr>"
+                   for row in frame.itertuples(index=False, name=None))
+    return (f"{_TEXT_TABLE_CSS}<table class=\"ctg-texte\"><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table>")
 
 
 def figure_block(fig, data: CtgData, name: str, *, key: str, export=None) -> None:
@@ -841,5 +1153,5 @@ def figure_block(fig, data: CtgData, name: str, *, key: str, export=None) -> Non
     with st.container(border=True, key=f"bloc_{key}"):
         # The builder writes the source line under the plot, as in chart_block.
         st.plotly_chart(shown, key=key, config=config, theme=None)
-        if not presentation():
+        if not presentation() and can("export", data.code):
             _image_downloads(export or fig, file_name, key)

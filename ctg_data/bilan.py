@@ -21,7 +21,7 @@ import pandas as pd
 from ctg_data import exports, formatting
 from ctg_data.exports import is_count_unit
 from ctg_data.model import CtgData
-from ctg_data.references import REFERENCES_VERSION
+from ctg_data.references import REFERENCES_VERSION, territory_references
 
 FORMATS = ("docx", "pdf", "pptx", "xlsx")
 MIME_TYPES = {
@@ -287,7 +287,9 @@ def render_docx(bilan: Bilan) -> bytes:
     from docx.shared import Cm, Pt, RGBColor
 
     doc = Document()
-    doc.core_properties.title = bilan.title
+    # Word's core properties hold at most 255 characters (python-docx raises beyond).
+    doc.core_properties.title = bilan.title if len(bilan.title) <= 255 else \
+        bilan.title[:254] + "…"
     doc.core_properties.language = "fr-FR"
     doc.core_properties.author = "Tableau de bord CTG"
     normal = doc.styles["Normal"]
@@ -953,7 +955,10 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
     report(0.02, "Calcul des indicateurs")
 
     # Inputs shared by the chapters
-    references = store.references() if store is not None else None
+    # The stored figures that concern the territory (filtered in the database, cached);
+    # the charts add the bundled national table themselves.
+    references = (territory_references(store, data, national=False)
+                  if store is not None else None)
     # Statistical secrecy on the charts too: small counts of people are not written on them.
     options: dict = {"cible": cible, "secret": threshold}
     comments: dict[str, list] = {}
@@ -1416,6 +1421,33 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
             except exports.ImageExportError as error:
                 block.missing = f"[Graphique non inclus : {error}]"
     report(1.0, "Contenu du bilan prêt")
+    return _without_control_characters(bilan)
+
+
+def _without_control_characters(bilan: Bilan) -> Bilan:
+    """Every text of the bilan without the characters an Office document cannot hold
+    (`formatting.xml_safe`): the import refuses them now, data stored before may hold them,
+    and one of them would make the whole DOCX or XLSX fail."""
+    safe = formatting.xml_safe
+    bilan.title, bilan.territoire = safe(bilan.title), safe(bilan.territoire)
+    bilan.cover_lines = [safe(line) for line in bilan.cover_lines]
+    for block in bilan.blocks:
+        if isinstance(block, Heading | Paragraph):
+            block.text = safe(block.text)
+        elif isinstance(block, Bullets):
+            block.items, block.slide = [safe(i) for i in block.items], safe(block.slide)
+        elif isinstance(block, Table):
+            block.title, block.note, block.source = (safe(block.title), safe(block.note),
+                                                     safe(block.source))
+            frame = block.frame.rename(columns=lambda c: safe(c) if isinstance(c, str) else c)
+            for column in frame.columns:
+                if not pd.api.types.is_numeric_dtype(frame[column]):  # object or str
+                    frame[column] = frame[column].map(
+                        lambda v: safe(v) if isinstance(v, str) else v)
+            block.frame = frame
+        elif isinstance(block, Chart):
+            block.title, block.source = safe(block.title), safe(block.source)
+            block.comments = [safe(c) for c in block.comments]
     return bilan
 
 

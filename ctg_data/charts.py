@@ -71,7 +71,7 @@ class ChartSpec:
 def _esc(text) -> str:
     """User text (names, indicators…) shown as text: plotly would read « <b> » or « <br> »
     inside it as markup."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return fmt.escape_plotly(text)
 
 
 def chart_title(titre: str, data: CtgData) -> str:
@@ -1358,7 +1358,8 @@ def plan_achievement_figure(data: CtgData, annee: int, references: pd.DataFrame 
     marge = float(marge) if marge is not None else float(settings.get("marge_en_bonne_voie"))
     labels = []
     for _, r in status.iterrows():
-        prefix = f"{r['numero_action']}. " if not fmt.is_missing(r.get("numero_action")) else ""
+        prefix = (f"{_esc(r['numero_action'])}. " if not fmt.is_missing(r.get("numero_action"))
+                  else "")
         labels.append(f"{prefix}{_short(r['indicateur'], 55)}")
     # Same label twice (same indicator in two actions) would merge bars: make them unique.
     seen: dict[str, int] = {}
@@ -1377,9 +1378,10 @@ def plan_achievement_figure(data: CtgData, annee: int, references: pd.DataFrame 
         text = [f"{fmt.band_label(band)} · {fmt.fr_percent(v, 0)}" if v is not None
                 else fmt.band_label(band) for v in pct]
         custom = list(zip([fmt.fr_percent(v, 0) for v in pct],
-                          [fmt.fr_value(v, u) for v, u in zip(part["derniere_valeur"],
-                                                               part["unite"])],
-                          [fmt.fr_value(v, u) for v, u in zip(part["cible"], part["unite"])],
+                          [_esc(fmt.fr_value(v, u)) for v, u in zip(part["derniere_valeur"],
+                                                                     part["unite"])],
+                          [_esc(fmt.fr_value(v, u)) for v, u in zip(part["cible"],
+                                                                    part["unite"])],
                           [_short(a, 80) for a in part["action"]]))
         fig.add_bar(y=part["_label"], x=shown, orientation="h", name=fmt.band_label(band),
                     marker=dict(color=fmt.band_colour(band),
@@ -1467,7 +1469,8 @@ def plan_indicator_figure(status_row, plan_row, years, **options) -> go.Figure:
     `status_row` is a row of plan_status(), `plan_row` the matching row of the plan table."""
     status_row = dict(status_row)
     plan_row = dict(plan_row) if plan_row is not None else {}
-    unite = status_row.get("unite") or plan_row.get("unite") or ""
+    # The unit is user text that lands in titles, hovers and labels: escaped once here.
+    unite = _esc(status_row.get("unite") or plan_row.get("unite") or "")
     sens = status_row.get("sens") or plan_row.get("sens") or "Hausse"
     arrow = "↗ plus est mieux" if sens != "Baisse" else "↘ moins est mieux"
     label = _esc(status_row.get("indicateur") or plan_row.get("indicateur") or "Indicateur")

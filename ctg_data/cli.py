@@ -88,7 +88,7 @@ def _write(path: str, content: bytes, what: str) -> None:
         file.write_bytes(content)
     except OSError as exc:
         raise CliError(f"Impossible d'écrire « {path} » : {exc.strerror}.", EXIT_UNREADABLE)
-    print(f"{what} écrit dans {file} ({_size(len(content))}).")
+    _say(f"{what} écrit dans {file} ({_size(len(content))}).")
 
 
 def _size(n: int) -> str:
@@ -98,15 +98,30 @@ def _size(n: int) -> str:
         f"{fr_number(n / 1024 / 1024, 1)} Mo"
 
 
+# Commands that may create the database file; the others refuse a path that does not exist
+# (a mistyped --db or CTG_DATABASE_URL), as does the app. The default database is always
+# created when missing.
+CREATING_COMMANDS = {"import", "demo", "opendata", "comptes", "restauration"}
+
+
 def _store(args):
     from ctg_data import settings
-    from ctg_data.storage import Store
+    from ctg_data.storage import StorageError, Store, _database_name
 
     url = args.db or settings.get("database_url")
+    create = (getattr(args, "command", None) in CREATING_COMMANDS
+              or url == _default_database_url())
     try:
-        return Store(url)
-    except Exception as exc:  # noqa: BLE001 — bad URL, missing driver, unreachable server
-        raise CliError(f"Base de données inaccessible ({url}) : {exc}", EXIT_UNREADABLE)
+        return Store(url, create=create)
+    except StorageError as exc:
+        raise CliError(exc.message, EXIT_UNREADABLE) from None
+    except Exception as exc:  # noqa: BLE001 — bad URL, missing driver
+        try:
+            where = _database_name(url)
+        except Exception:  # noqa: BLE001 — not even a URL
+            where = "URL illisible"
+        raise CliError(f"Base de données inaccessible ({where}) : {type(exc).__name__}.",
+                       EXIT_UNREADABLE) from None
 
 
 def _territory(store, code: str | None) -> str:
@@ -177,13 +192,65 @@ def _when(moment) -> str:
 
 def _report_problems(report) -> None:
     for problem in report.errors:
-        print(problem.as_line())
+        _say(problem.as_line())
     for problem in report.warnings:
-        print(f"Avertissement : {problem.as_line()}")
+        _say(f"Avertissement : {problem.as_line()}")
+
+
+def _say(text: object, file=None) -> None:
+    """Print one line of output. User text in it (a file name, a cell value, a territory or
+    author name) cannot drive the terminal: its control characters — an ANSI escape, a line
+    break that would forge a line such as « Version créée : 999 » — are shown as visible
+    escapes (`formatting.printable`)."""
+    from ctg_data.formatting import printable
+
+    print(printable(text), file=file)
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n > 1 else ''}"
+
+
+def _code_option(args) -> str | None:
+    """The `--territoire` code of a command that reads a file (no database needed): a
+    commune code typed without its leading zero is padded, as in the workbook."""
+    code = (getattr(args, "territoire", None) or "").strip()
+    return code.zfill(5) if code.isdigit() and len(code) < 5 else code or None
+
+
+def _indicators_all(args) -> int:
+    """`indicators --tous`: the cross-territory table of one year (ctg_data.territories)."""
+    from ctg_data import exports, territories
+
+    store = _store(args)
+    if not store.territories():
+        _territory(store, None)   # raises the "empty database" message
+    tables = territories.load(store)
+    annee = args.annee or territories.latest_population_year(tables)
+    if annee is None:
+        raise CliError("Aucune année de population dans la base : précisez --annee ANNÉE.")
+    table = territories.territory_table(tables, annee, args.cible,
+                                        territories.stored_references(store, tables))
+    if args.format == "json":
+        content = json.dumps(territories.table_records(table), ensure_ascii=False, indent=2,
+                             allow_nan=False).encode() + b"\n"
+    else:
+        # Files to share: small counts of people masked, as in the page's downloads.
+        table, note = exports.mask_small_counts(table, territories.COUNT_COLUMNS)
+        if note:
+            _say(note, file=sys.stderr)
+        content = exports.table_to_csv(table) if args.format == "csv" else \
+            exports.table_to_xlsx(table, title=f"Indicateurs des territoires, {annee}",
+                                  source=territories.SOURCE,
+                                  formats=territories.export_formats(), note=note or None)
+    if args.out:
+        _write(args.out, content, f"Tableau des {_plural(len(table), 'territoire')} ({annee})")
+    elif args.format == "xlsx":
+        raise CliError("Le format xlsx s'écrit dans un fichier : précisez --out CHEMIN.")
+    else:
+        sys.stdout.buffer.write(content)
+        sys.stdout.flush()
+    return EXIT_OK
 
 
 # --- commands ------------------------------------------------------------------------------
@@ -197,20 +264,20 @@ def cmd_validate(args) -> int:
     for path in args.files:
         name = Path(path).name
         try:
-            report = load_workbook(_read(path), name)
+            report = load_workbook(_read(path), name, territoire=_code_option(args))
         except (UnreadableFile, CliError) as exc:
-            print(f"{name} : {exc.message}")
+            _say(f"{name} : {exc.message}")
             worst = max(worst, EXIT_UNREADABLE)
             continue
         _report_problems(report)
         if report.errors:
-            print(f"{name} : {_plural(len(report.errors), 'erreur')}, classeur non valide.")
+            _say(f"{name} : {_plural(len(report.errors), 'erreur')}, classeur non valide.")
             worst = max(worst, EXIT_INVALID)
         else:
             extra = f" ({_plural(len(report.warnings), 'avertissement')})" if report.warnings \
                 else ""
             territories = ", ".join(f"{d.nom} ({d.code})" for d in report.datasets)
-            print(f"{name} : classeur valide{extra}"
+            _say(f"{name} : classeur valide{extra}"
                   + (f" — {territories}." if territories else "."))
     return worst
 
@@ -221,23 +288,26 @@ def cmd_import(args) -> int:
     from ctg_data.importing import import_file
 
     store = _store(args)
+    # A file without a Territoire sheet (a one-sheet CSV) updates this stored territory.
+    territoire = _territory(store, args.territoire) if args.territoire else None
     worst = EXIT_OK
     for path in args.files:
         name = Path(path).name
         try:
-            outcome = import_file(store, _read(path), name, author=args.auteur)
+            outcome = import_file(store, _read(path), name, author=args.auteur,
+                                  actor=_actor(args), territoire=territoire)
         except (UnreadableFile, CliError) as exc:
-            print(f"{name} : {exc.message}")
+            _say(f"{name} : {exc.message}")
             worst = max(worst, EXIT_UNREADABLE)
             continue
         if not outcome.report.ok:
             _report_problems(outcome.report)
-            print(f"{name} : {outcome.message}")
+            _say(f"{name} : {outcome.message}")
             worst = max(worst, EXIT_INVALID)
             continue
         for problem in outcome.report.warnings:
-            print(f"Avertissement : {problem.as_line()}")
-        print(f"{name} : {outcome.message}")
+            _say(f"Avertissement : {problem.as_line()}")
+        _say(f"{name} : {outcome.message}")
         for version_id in outcome.version_ids:
             print(f"Version créée : {version_id}")
     return worst
@@ -265,13 +335,22 @@ def cmd_export(args) -> int:
     datasets = [_load(store, code) for code in codes]
     _write(args.out, write_workbook(datasets),
            "Classeur de " + ", ".join(f"{d.nom} ({d.code})" for d in datasets))
+    _audit_export(store, [d.code for d in datasets], f"Classeur exporté : {args.out}")
     return EXIT_OK
 
 
 def cmd_indicators(args) -> int:
-    """`indicators --format json`: coverage, alerts and plan of one year."""
+    """`indicators --format json`: coverage, alerts and plan of one year; with `--tous`, the
+    cross-territory table (one row per territory) as json, csv or xlsx."""
     from ctg_data.indicators import indicators_json
 
+    if args.tous:
+        if args.territoire:
+            raise CliError("--tous donne tous les territoires : retirez --territoire.")
+        return _indicators_all(args)
+    if args.format != "json":
+        raise CliError("Les formats csv et xlsx sont ceux du tableau de tous les territoires : "
+                       "ajoutez --tous.")
     store = _store(args)
     data = _load(store, _territory(store, args.territoire))
     annee = args.annee or _latest_population_year(data)
@@ -298,7 +377,7 @@ def cmd_versions(args) -> int:
             parts.append(f"par {v.author}")
         if v.is_current:
             parts.append("(actuelle)")
-        print("  ".join(parts))
+        _say("  ".join(parts))
     return EXIT_OK
 
 
@@ -310,8 +389,8 @@ def cmd_restore(args) -> int:
     if old is None:
         raise CliError(f"Version {args.version} introuvable (python -m ctg_data versions "
                        "liste les versions).")
-    new_id = store.restore(args.version, author=args.auteur)
-    print(f"Version {args.version} rétablie pour {old.nom} ({old.code}) : "
+    new_id = store.restore(args.version, author=args.auteur, actor=_actor(args))
+    _say(f"Version {args.version} rétablie pour {old.nom} ({old.code}) : "
           f"nouvelle version {new_id}.")
     print(f"Version créée : {new_id}")
     return EXIT_OK
@@ -327,12 +406,13 @@ def cmd_opendata(args) -> int:
     store = _store(args)
     code = _territory(store, args.territoire) if kind.startswith("insee_") else None
     try:
-        outcome = import_opendata(store, content, name, code=code, author=args.auteur)
+        outcome = import_opendata(store, content, name, code=code, author=args.auteur,
+                                  actor=_actor(args))
     except OpendataError as exc:
         raise CliError(exc.message) from None
     for note in outcome.notes:
-        print(f"  {note}")
-    print(outcome.message)
+        _say(f"  {note}")
+    _say(outcome.message)
     for version_id in outcome.version_ids:
         print(f"Version créée : {version_id}")
     return EXIT_OK
@@ -345,18 +425,18 @@ def cmd_demo(args) -> int:
     store = _store(args)
     present = store.territories()
     if present:
-        print(f"La base contient déjà {_plural(len(present), 'territoire')} "
+        _say(f"La base contient déjà {_plural(len(present), 'territoire')} "
               f"({', '.join(f'{t.code} {t.nom}' for t in present)}) : l'exemple n'est pas "
               "importé.")
         return EXIT_OK
-    outcome = import_example(store)
+    outcome = import_example(store, actor=_actor(args))
     if outcome is None:
         raise CliError("Classeur d'exemple introuvable (réglage CTG_EXAMPLE_WORKBOOK) : rien "
                        "n'a été importé.", EXIT_UNREADABLE)
     if not outcome.version_ids and not outcome.duplicate:
         _report_problems(outcome.report)
         raise CliError(f"L'exemple n'a pas pu être importé : {outcome.message}")
-    print(f"Base vide : classeur d'exemple importé. {outcome.message}")
+    _say(f"Base vide : classeur d'exemple importé. {outcome.message}")
     return EXIT_OK
 
 
@@ -368,6 +448,167 @@ def cmd_bilan(args) -> int:
 
     content = build_bilan(data, args.annee, args.format, store=store)
     _write(args.out, content, f"Bilan {args.annee} ({args.format.upper()}) de {data.nom}")
+    _audit_export(store, [data.code], f"Bilan {args.annee} ({args.format}) : {args.out}")
+    return EXIT_OK
+
+
+# --- accounts (shared mode) ----------------------------------------------------------------
+
+def _actor(args):
+    """The account the command line acts as: an administrator named by --auteur (whoever
+    runs it on the server holds the database anyway)."""
+    from ctg_data.accounts import command_line_account
+
+    return command_line_account(getattr(args, "auteur", None) or "ligne de commande")
+
+
+def _audit_export(store, codes, detail: str) -> None:
+    from ctg_data import audit
+    from ctg_data.accounts import command_line_account
+
+    for code in codes:
+        audit.record(store, command_line_account().login, "export", code, detail)
+
+
+def _password(args) -> str:
+    """The new password: first line of the standard input (--mot-de-passe-stdin, for
+    scripts), else typed twice without echo."""
+    if args.mot_de_passe_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass("Mot de passe : ")
+    if getpass.getpass("Confirmez le mot de passe : ") != first:
+        raise CliError("Les deux mots de passe diffèrent : rien n'a été enregistré.")
+    return first
+
+
+def _territory_list(text: str | None):
+    if text is None or text.strip() in ("", "*", "tous"):
+        return None
+    return [c.strip() for c in text.replace(";", ",").split(",") if c.strip()]
+
+
+def _rights(account) -> str:
+    from ctg_data.accounts import ROLE_LABELS
+
+    where = ("tous les territoires" if account.territoires is None else
+             ", ".join(sorted(account.territoires)) or "aucun territoire")
+    return f"{ROLE_LABELS[account.role]} — {where}"
+
+
+def cmd_comptes(args) -> int:
+    """`comptes ajouter|roles|mot-de-passe|desactiver|lister`: accounts of the shared mode."""
+    from ctg_data import accounts
+
+    store = _store(args)
+    actor = _actor(args)
+    try:
+        if args.action == "lister":
+            infos = accounts.list_accounts(store)
+            if not infos:
+                print("Aucun compte. Créez le premier administrateur : python -m ctg_data "
+                      "comptes ajouter LOGIN --nom NOM --role administrateur")
+            for info in infos:
+                state = "actif" if info.active else "désactivé"
+                how = "mot de passe" if info.has_password else "fournisseur d'identité"
+                _say(f"{info.account.login}  {info.account.nom}  {_rights(info.account)}  "
+                      f"({state}, {how})")
+            return EXIT_OK
+        if args.action == "ajouter":
+            password = None if args.sans_mot_de_passe else _password(args)
+            account = accounts.add_account(store, args.login, args.nom or "", args.role,
+                                           password, territoires=_territory_list(
+                                               args.territoires), actor=actor)
+            _say(f"Compte « {account.login} » créé : {_rights(account)}.")
+        elif args.action == "roles":
+            account = accounts.set_role(store, args.login, args.role,
+                                        territoires=_territory_list(args.territoires),
+                                        actor=actor)
+            _say(f"Compte « {account.login} » : {_rights(account)}.")
+        elif args.action == "mot-de-passe":
+            accounts.set_password(store, args.login, _password(args), actor=actor)
+            _say(f"Mot de passe du compte « {args.login} » changé.")
+        else:
+            accounts.deactivate(store, args.login, actor=actor)
+            _say(f"Compte « {args.login} » désactivé.")
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    return EXIT_OK
+
+
+def _default_database_url() -> str:
+    from ctg_data import settings
+
+    return next(s.default for s in settings.SETTINGS if s.name == "database_url")
+
+
+def _database_errors() -> tuple:
+    """The store's exceptions whose message is for people (StorageError, EditConflict)."""
+    try:
+        from ctg_data.storage import EditConflict, StorageError
+    except Exception:  # noqa: BLE001 — storage itself failed to import: the generic message
+        return ()
+    return (StorageError, EditConflict)
+
+
+def _postgresql_commands(url: str, what: str, path: str) -> list[str]:
+    """The pg_dump / pg_restore instructions for a PostgreSQL URL (password never shown)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    target = (f"postgresql://{parsed.username + '@' if parsed.username else ''}"
+              f"{parsed.host or 'localhost'}{':' + str(parsed.port) if parsed.port else ''}"
+              f"/{parsed.database or ''}")
+    if what == "sauvegarde":
+        return ["La base est une base PostgreSQL : sauvegardez-la avec pg_dump (format "
+                "personnalisé, toute la base) :",
+                f'  pg_dump --format=custom --file={path} "{target}"',
+                "Le mot de passe est demandé, ou lu dans ~/.pgpass ou la variable PGPASSWORD.",
+                f"Pour la rétablir, l'application arrêtée : python -m ctg_data restauration "
+                f"{path} (affiche la commande pg_restore)."]
+    return ["La base est une base PostgreSQL : restaurez la sauvegarde avec pg_restore, "
+            "l'application arrêtée, après une sauvegarde de la base actuelle "
+            "(python -m ctg_data sauvegarde) :",
+            f'  pg_restore --clean --if-exists --no-owner --dbname="{target}" {path}']
+
+
+def cmd_sauvegarde(args) -> int:
+    """`sauvegarde FILE`: a consistent copy of the whole database (SQLite online backup)."""
+    from ctg_data import settings
+    from ctg_data.storage import _sqlite_file
+
+    url = args.db or settings.get("database_url")
+    if _sqlite_file(url) is None:
+        for line in _postgresql_commands(url, "sauvegarde", args.file):
+            _say(line)
+        return EXIT_INVALID
+    store = _store(args)
+    try:
+        path = store.backup(args.file)
+    finally:
+        store.close()
+    _say(f"Sauvegarde de toute la base écrite dans {path} ({_size(path.stat().st_size)}, "
+         "lisible par vous seul). Pour la rétablir : python -m ctg_data restauration "
+         f"{path}")
+    return EXIT_OK
+
+
+def cmd_restauration(args) -> int:
+    """`restauration FILE`: replace the whole database with a backup (the current database is
+    kept beside it first)."""
+    from ctg_data import settings
+    from ctg_data.storage import _sqlite_file, restore_database
+
+    url = args.db or settings.get("database_url")
+    if _sqlite_file(url) is None:
+        for line in _postgresql_commands(url, "restauration", args.file):
+            _say(line)
+        return EXIT_INVALID
+    kept = restore_database(args.file, url)
+    _say(f"Base rétablie depuis la sauvegarde {args.file}.")
+    if kept is not None:
+        _say(f"La base telle qu'elle était avant est conservée dans {kept}.")
     return EXIT_OK
 
 
@@ -408,10 +649,15 @@ def build_parser() -> argparse.ArgumentParser:
                 "vérifier un ou plusieurs classeurs sans rien enregistrer")
     p.add_argument("files", nargs="+", metavar="FICHIER", help="classeur .xlsx, .xlsm, .xls, "
                    ".ods ou .csv")
+    p.add_argument("--territoire", metavar="CODE",
+                   help="territoire d'un fichier sans feuille Territoire (un CSV d'une feuille)")
 
     p = command("import", cmd_import, "valider puis enregistrer un ou plusieurs classeurs "
                                       "(une nouvelle version par territoire)")
     p.add_argument("files", nargs="+", metavar="FICHIER", help="classeur à importer")
+    p.add_argument("--territoire", metavar="CODE",
+                   help="territoire (déjà dans la base) que met à jour un fichier sans feuille "
+                        "Territoire (un CSV d'une feuille)")
     db(p)
     auteur(p)
 
@@ -426,15 +672,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="CHEMIN", help="fichier .xlsx à écrire")
 
     p = command("indicators", cmd_indicators,
-                "afficher les indicateurs d'un territoire pour une année (JSON)")
+                "afficher les indicateurs d'un territoire pour une année (JSON), ou avec "
+                "--tous ceux de tous les territoires (JSON, CSV ou Excel)")
     db(p)
     territoire(p)
     p.add_argument("--annee", type=_year, metavar="ANNÉE",
                    help="année (défaut : dernière année avec des chiffres de population)")
     p.add_argument("--cible", type=_french_float, metavar="TAUX",
                    help="taux de couverture visé, pour calculer les places manquantes")
-    p.add_argument("--format", choices=("json",), default="json",
-                   help="format de sortie (json)")
+    p.add_argument("--format", choices=("json", "csv", "xlsx"), default="json",
+                   help="format de sortie : json ; avec --tous, aussi csv ou xlsx")
+    p.add_argument("--tous", action="store_true",
+                   help="tous les territoires de la base : une ligne par territoire (taux global "
+                        "dans la colonne taux_couverture_global)")
+    p.add_argument("--out", metavar="CHEMIN",
+                   help="avec --tous : fichier à écrire (obligatoire pour xlsx ; sinon la "
+                        "sortie standard)")
 
     p = command("versions", cmd_versions, "lister les versions enregistrées (la plus récente "
                                           "d'abord)")
@@ -457,6 +710,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("demo", cmd_demo, "charger le classeur d'exemple quand la base est vide")
     db(p)
 
+    p = command("sauvegarde", cmd_sauvegarde,
+                "sauvegarder toute la base dans un fichier (SQLite ; commandes pg_dump pour "
+                "PostgreSQL)")
+    p.add_argument("file", metavar="FICHIER", help="fichier de sauvegarde à créer")
+    db(p)
+
+    p = command("restauration", cmd_restauration,
+                "remplacer toute la base par une sauvegarde (la base actuelle est conservée à "
+                "côté)")
+    p.add_argument("file", metavar="FICHIER", help="fichier de sauvegarde")
+    db(p)
+
     p = command("bilan", cmd_bilan, "produire le bilan annuel (docx, pdf, pptx ou xlsx)")
     db(p)
     territoire(p)
@@ -464,6 +729,47 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("docx", "pdf", "pptx", "xlsx"), required=True,
                    help="format du document")
     p.add_argument("--out", required=True, metavar="CHEMIN", help="fichier à écrire")
+
+    p = command("comptes", cmd_comptes,
+                "gérer les comptes du mode partagé (ajouter, roles, mot-de-passe, desactiver, "
+                "lister)")
+    actions = p.add_subparsers(dest="action", title="actions", metavar="ACTION",
+                               parser_class=_Parser)
+    actions.required = True
+    roles = ("lecteur", "editeur", "administrateur")
+
+    def account_action(name, help_text):
+        a = actions.add_parser(name, help=help_text, description=help_text)
+        db(a)
+        if name != "lister":
+            a.add_argument("login", metavar="LOGIN",
+                           help="identifiant (adresse électronique pour un fournisseur "
+                                "d'identité)")
+        return a
+
+    def stdin_option(a):
+        a.add_argument("--mot-de-passe-stdin", action="store_true",
+                       help="lire le mot de passe sur l'entrée standard (scripts)")
+
+    def territory_option(a):
+        a.add_argument("--territoires", metavar="CODES",
+                       help="codes des territoires d'un éditeur, séparés par des virgules ; "
+                            "sans cette option, tous les territoires")
+
+    a = account_action("ajouter", "créer un compte")
+    a.add_argument("--nom", metavar="NOM", help="nom affiché et enregistré dans l'historique")
+    a.add_argument("--role", choices=roles, required=True, help="rôle du compte")
+    territory_option(a)
+    stdin_option(a)
+    a.add_argument("--sans-mot-de-passe", action="store_true",
+                   help="compte qui se connecte seulement par le fournisseur d'identité (OIDC)")
+    a = account_action("roles", "changer le rôle et les territoires d'un compte (le réactive)")
+    a.add_argument("--role", choices=roles, required=True, help="nouveau rôle")
+    territory_option(a)
+    a = account_action("mot-de-passe", "changer le mot de passe d'un compte")
+    stdin_option(a)
+    account_action("desactiver", "désactiver un compte (il ne peut plus se connecter)")
+    account_action("lister", "lister les comptes")
     return parser
 
 
@@ -480,8 +786,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except CliError as exc:
-        print(exc.message, file=sys.stderr)
+        _say(exc.message, file=sys.stderr)
         return exc.code
+    except _database_errors() as exc:  # read-only, full, locked, corrupt, stale: French
+        _say(exc.message, file=sys.stderr)
+        return EXIT_INVALID if type(exc).__name__ in ("EditConflict", "StalePreview") \
+            else EXIT_UNREADABLE
     except KeyboardInterrupt:
         print("Interrompu.", file=sys.stderr)
         return 130
@@ -493,9 +803,9 @@ def main(argv: list[str] | None = None) -> int:
             from ctg_data.errors import UnreadableFile
 
             if isinstance(exc, UnreadableFile):
-                print(message or str(exc), file=sys.stderr)
+                _say(message or str(exc), file=sys.stderr)
                 return EXIT_UNREADABLE
         except Exception:  # noqa: BLE001 — errors.py itself may be what failed
             pass
-        print(f"Erreur inattendue ({type(exc).__name__}) : {message or exc}", file=sys.stderr)
+        _say(f"Erreur inattendue ({type(exc).__name__}) : {message or exc}", file=sys.stderr)
         return EXIT_UNREADABLE

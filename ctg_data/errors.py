@@ -155,6 +155,69 @@ CATALOGUE: dict[str, ErrorType] = _types(
      "l'action n° {value} n'a pas de fiche dans la feuille « Fiches actions »", AVERTISSEMENT),
 )
 
+# --- The database and concurrent saves (storage.StorageError, storage.EditConflict) ----------
+# Never the SQL nor the data in these messages: `{base}` is the file or the server's database.
+CATALOGUE.update(_types(
+    ("base_introuvable", "Base de données introuvable",
+     "Base de données introuvable : « {base} » n'existe pas. Vérifiez le chemin (variable "
+     "CTG_DATABASE_URL ou option --db) ; aucune base n'a été créée.", ERREUR),
+    ("base_lecture_seule", "Base de données en lecture seule",
+     "La base de données « {base} » est en lecture seule : rien n'a été enregistré, les données "
+     "déjà enregistrées sont intactes. Vérifiez les droits d'écriture sur le fichier et son "
+     "dossier.", ERREUR),
+    ("base_pleine", "Disque plein",
+     "Le disque de la base de données « {base} » est plein : rien n'a été enregistré, les "
+     "données déjà enregistrées sont intactes. Libérez de la place puis recommencez.", ERREUR),
+    ("base_verrouillee", "Base de données occupée",
+     "La base de données « {base} » est occupée par une autre opération qui ne se termine pas : "
+     "rien n'a été enregistré. Réessayez dans un instant.", ERREUR),
+    ("base_corrompue", "Base de données endommagée",
+     "La base de données « {base} » est endommagée : rien n'y a été écrit. Restaurez la dernière "
+     "sauvegarde (python -m ctg_data restauration FICHIER) ou prévenez l'administrateur.",
+     ERREUR),
+    ("base_erreur_disque", "Erreur du disque",
+     "Erreur de lecture ou d'écriture du disque de la base de données « {base} » : rien n'a été "
+     "enregistré.", ERREUR),
+    ("base_inaccessible", "Base de données inaccessible",
+     "La base de données « {base} » est inaccessible (serveur arrêté, adresse, droits ou mot de "
+     "passe incorrects) : rien n'a été enregistré.", ERREUR),
+    ("modification_concurrente", "Valeur modifiée entre-temps",
+     "{place} : {by} a enregistré « {newer} » le {at}, après l'affichage de votre formulaire ; "
+     "votre valeur « {mine} » n'a pas été enregistrée (rien n'a été enregistré). Vérifiez la "
+     "nouvelle valeur puis saisissez à nouveau votre modification si elle reste nécessaire.",
+     ERREUR),
+    ("ligne_modifiee_entre_temps", "Ligne modifiée entre-temps",
+     "{place} : cette ligne a été modifiée ou supprimée par {by} le {at}, après l'affichage de "
+     "votre formulaire : rien n'a été enregistré. Vérifiez les données actuelles puis "
+     "recommencez.", ERREUR),
+    ("sauvegarde_sqlite_seulement", "Sauvegarde par pg_dump",
+     "La base « {base} » est une base PostgreSQL : sauvegardez-la avec pg_dump et restaurez-la "
+     "avec pg_restore (python -m ctg_data sauvegarde affiche les commandes).", ERREUR),
+    ("sauvegarde_existe", "Fichier de sauvegarde existant",
+     "Le fichier « {fichier} » existe déjà : choisissez un autre nom (une sauvegarde n'en "
+     "remplace jamais une autre).", ERREUR),
+    ("sauvegarde_impossible", "Sauvegarde impossible",
+     "Impossible d'écrire la sauvegarde « {fichier} » ({detail}) : rien n'a été écrit.", ERREUR),
+    ("sauvegarde_invalide", "Sauvegarde inutilisable",
+     "Le fichier « {fichier} » n'est pas une sauvegarde utilisable de la base CTG ({detail}) : "
+     "la base n'a pas été modifiée.", ERREUR),
+    ("apercu_perime", "Aperçu périmé",
+     "Les données de {territoire} ont changé depuis l'aperçu de l'import ({by}, le {at}) : rien "
+     "n'a été enregistré. Vérifiez à nouveau l'aperçu puis confirmez l'import.", ERREUR),
+))
+
+
+# --- Values that could hurt a page, a chart or a bilan (issue 13 §8) -------------------------
+CATALOGUE.update(_types(
+    ("caractere_controle", "Caractère invisible interdit",
+     "caractère de contrôle invisible ({char}) : retirez-le, il empêcherait l'affichage et "
+     "les exports", ERREUR),
+    ("texte_trop_long", "Texte trop long",
+     "texte trop long : {length} caractères, {limit} au plus dans cette colonne", ERREUR),
+    ("ligne_csv_trop_longue", "Ligne de fichier CSV trop longue",
+     "Le fichier « {file} » contient une cellule de plus de {limit} caractères (ligne {line}) : "
+     "ce n'est pas un tableau CTG, ou le séparateur ou les guillemets sont mal placés.", ERREUR),
+))
 
 def format_value(value: object) -> str:
     """A cell value as a French reader expects to see it in a message."""
@@ -163,6 +226,10 @@ def format_value(value: object) -> str:
     if isinstance(value, bool):
         return "VRAI" if value else "FAUX"
     if isinstance(value, (int, float)):
+        if not math.isfinite(value) or abs(value) >= 1e15:
+            # 1e308 written out would be 309 digits long: scientific notation, French comma.
+            return (f"{value:.3g}".replace(".", ",").replace("inf", "∞")
+                    .replace("-", "−"))
         return format_number(value)
     if isinstance(value, dt.datetime):
         return value.strftime("%d/%m/%Y %H:%M") if value.time() != dt.time() else \

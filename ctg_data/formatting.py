@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from numbers import Integral
 
 import pandas as pd
@@ -68,7 +69,15 @@ def _round(x, decimals: int) -> Decimal:
             d = Decimal(repr(float(x)))
     except (InvalidOperation, ValueError):
         raise ValueError(f"not a number: {x!r}") from None
-    return d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    if not d.is_finite():  # infinity (a sum of huge values): callers print « ∞ »
+        return d
+    # Enough precision for the largest float (1e308 has 309 digits): the default 28 digits
+    # made quantize fail on a huge value stored before the format bounded numbers.
+    return d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP,
+                      context=_WIDE)
+
+
+_WIDE = Context(prec=400, Emax=999_999, Emin=-999_999)
 
 
 def fr_number(x, decimals: int = 0) -> str:
@@ -213,6 +222,38 @@ def fr_short_date(d) -> str:
     if isinstance(value, int):
         return str(value)
     return value.strftime("%d/%m/%Y")
+
+
+# --- user text in terminals, charts and documents -----------------------------------------
+
+# C0 controls (ESC, NUL, line breaks…), DEL and C1 controls: what a terminal may interpret.
+_TERMINAL_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_VISIBLE_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# Characters an XML document (DOCX, PPTX, XLSX) cannot hold or that openpyxl refuses: C0 except
+# tab and line breaks, DEL and C1, lone surrogates, U+FFFE and U+FFFF.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def printable(text: object) -> str:
+    """`text` safe to print in a terminal: every control character (ESC of an ANSI sequence,
+    NUL, a line break that would forge a new output line…) shown as a visible escape
+    (« \\n », « \\x1b »). ``printable("a\\nb") == "a\\\\nb"``."""
+    text = "" if text is None else str(text)
+    return _TERMINAL_CONTROLS.sub(
+        lambda m: _VISIBLE_ESCAPES.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
+
+
+def xml_safe(text: object) -> str:
+    """`text` without the characters an Office document cannot hold (the bilan renderers'
+    last line of defence: the import refuses them, older stored data may hold them)."""
+    return _NOT_XML.sub("", "" if text is None else str(text))
+
+
+def escape_plotly(text: object) -> str:
+    """User text made inert in a plotly title, label, hover or annotation: plotly reads a few
+    HTML tags there (`<a href>`, `<b>`, `<br>`…), so `<`, `>` and `&` become entities."""
+    text = "" if text is None else str(text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 # --- plotly --------------------------------------------------------------------------------

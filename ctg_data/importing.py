@@ -12,7 +12,7 @@ import pandas as pd
 from ctg_data import settings
 from ctg_data.model import CtgData
 from ctg_data.schemas import TABLE_SHEETS, TERRITOIRE
-from ctg_data.storage import Store, changed_columns, match_rows
+from ctg_data.storage import StalePreview, Store, changed_columns, match_rows
 
 PREVIEW_COLUMNS = ("Territoire", "Feuille", "Lignes actuelles", "Lignes importées", "Ajoutées",
                    "Supprimées", "Modifiées")
@@ -27,6 +27,8 @@ class ImportOutcome:
     version_ids: list[int]
     duplicate: bool
     message: str
+    # True when the data changed since the preview (nothing stored): preview it again.
+    stale: bool = False
 
 
 def _plural(n: int, singular: str, plural: str | None = None) -> str:
@@ -62,7 +64,8 @@ def _unchanged(current: CtgData | None, data: CtgData) -> bool:
 
 
 def import_file(store: Store, content: bytes, file_name: str, *, author: str = "",
-                sheet: str | None = None, territoire: str | None = None) -> ImportOutcome:
+                sheet: str | None = None, territoire: str | None = None,
+                actor=None) -> ImportOutcome:
     """Read, validate and store a workbook (one new version per territory, one transaction).
 
     `sheet` names the sheet of a one-sheet CSV; `territoire` (a code) is the territory a file
@@ -72,13 +75,48 @@ def import_file(store: Store, content: bytes, file_name: str, *, author: str = "
     from ctg_data.workbook import load_workbook
 
     report = load_workbook(content, file_name, sheet=sheet, territoire=territoire)
-    return import_report(store, report, author=author)
+    return import_report(store, report, author=author, actor=actor)
 
 
-def import_report(store: Store, report, *, author: str = "") -> ImportOutcome:
+def current_versions(store: Store, report) -> dict:
+    """The current version id of each territory of `report` (None when not stored yet): what
+    a preview is computed on, to pass back to `import_report(versions=…)`."""
+    current = {t.code: t.version_id for t in store.territories()}
+    return {d.code: current.get(d.code) for d in report.datasets}
+
+
+def _duplicate(store: Store, report, versions: dict) -> ImportOutcome | None:
+    """The outcome « déjà importé » when every territory's version in `versions` already
+    holds this file's data (same content hash, data unchanged since), else None."""
+    earlier = {v.code: v for v in reversed(store.find_by_hash(report.content_hash))}
+    codes = [d.code for d in report.datasets]
+    if not (all(code in earlier for code in codes) and all(
+            versions.get(d.code) is not None
+            and _unchanged(store.load(d.code, versions[d.code]), d) for d in report.datasets)):
+        return None
+    first = min((earlier[c] for c in codes), key=lambda v: v.id)
+    ids = sorted(earlier[c].id for c in codes)
+    which = (f"version {ids[0]}" if len(ids) == 1
+             else "versions " + ", ".join(str(i) for i in ids))
+    when = _french_datetime(first.created_at)
+    return ImportOutcome(report, [], True, f"Ce fichier a déjà été importé le {when} "
+                                           f"({which}) : rien n'a changé.")
+
+
+def import_report(store: Store, report, *, author: str = "", actor=None,
+                  versions: dict | None = None) -> ImportOutcome:
     """Store the datasets of a report already read by `workbook.load_workbook` (what the import
     page previewed), with `import_file`'s rules: nothing when it has errors or repeats the
-    current data of a file already imported; the file is not read again."""
+    current data of a file already imported; the file is not read again. `actor` (an
+    accounts.Account; None = local mode) must be allowed to import every territory of the
+    file: accounts.AccessDenied (French message) otherwise, checked before anything else.
+    `versions` (from `current_versions`) are the versions the preview was computed on: when a
+    territory changed since, nothing is stored and the outcome is `stale` (preview again).
+    The duplicate check and the store agree atomically: the store re-checks, under its write
+    lock, that the versions checked are still the current ones."""
+    from ctg_data import accounts
+
+    accounts.authorise(actor, "import", [d.code for d in report.datasets])
     file_name = report.file_name
     if not report.ok:
         return ImportOutcome(report, [], False,
@@ -88,44 +126,65 @@ def import_report(store: Store, report, *, author: str = "") -> ImportOutcome:
     if not report.datasets:
         return ImportOutcome(report, [], False,
                              f"Le fichier « {file_name} » ne contient aucune donnée à importer.")
-    earlier = {v.code: v for v in reversed(store.find_by_hash(report.content_hash))}
-    codes = [d.code for d in report.datasets]
-    if all(code in earlier for code in codes) and all(
-            _unchanged(store.load(d.code), d) for d in report.datasets):
-        first = min((earlier[c] for c in codes), key=lambda v: v.id)
-        ids = sorted(earlier[c].id for c in codes)
-        which = (f"version {ids[0]}" if len(ids) == 1
-                 else "versions " + ", ".join(str(i) for i in ids))
-        when = _french_datetime(first.created_at)
-        return ImportOutcome(report, [], True, f"Ce fichier a déjà été importé le {when} "
-                                               f"({which}) : rien n'a changé.")
-    warnings = [p.as_line() for p in report.warnings]
+    current = current_versions(store, report)
+    checked = dict(versions) if versions is not None else current
+    duplicate = _duplicate(store, report, current)
+    if duplicate is not None:
+        return duplicate
+    warnings = _warnings_by_territory(report)
     provided = [s.name for s in TABLE_SHEETS
                 if any(s.key in d.present for d in report.datasets)]
     summary = f"Import du fichier « {file_name} »"
     summary += (" (feuilles : " + ", ".join(provided) + ")." if provided
                 else " (Territoire seulement).")
-    ids = store.save(report.datasets, kind="import", author=author, file_name=file_name,
-                     content_hash=report.content_hash, warnings=warnings, summary=summary)
+    for attempt in range(3):
+        try:
+            ids = store.save(report.datasets, kind="import", author=author, actor=actor,
+                             file_name=file_name, base_version_id=checked,
+                             content_hash=report.content_hash, warnings=warnings,
+                             summary=summary)
+            break
+        except StalePreview as stale:
+            # Someone stored meanwhile (maybe this very file: then « déjà importé »).
+            fresh = current_versions(store, report)
+            duplicate = _duplicate(store, report, fresh)
+            if duplicate is not None:
+                return duplicate
+            if versions is not None or attempt == 2:  # a preview the person must see again
+                return ImportOutcome(report, [], False, stale.message, stale=True)
+            checked = fresh
     stored = {t.code: t.nom for t in store.territories()}
     names = ", ".join(f"{stored.get(d.code) or d.nom or d.code} ({d.code})"
                       for d in report.datasets)
     message = (f"Import réussi : version {ids[0]} créée" if len(ids) == 1 else
                f"Import réussi : versions {', '.join(str(i) for i in ids)} créées")
     message += f" pour {names}."
-    if warnings:
-        message += f" {_plural(len(warnings), 'avertissement')} à lire."
+    if report.warnings:
+        message += f" {_plural(len(report.warnings), 'avertissement')} à lire."
     return ImportOutcome(report, ids, False, message)
 
 
-def preview(store: Store, report) -> pd.DataFrame:
+def _warnings_by_territory(report) -> dict[str, list[str]]:
+    """For each territory of `report`, the sentences of its own warnings and of the whole
+    file's (a version stores only these, not those of the 649 other territories)."""
+    lines = {id(p): p.as_line() for p in report.warnings}
+    return {code: [lines[id(p)] for p in found]
+            for code, found in report.warnings_by_territory().items()}
+
+
+def preview(store: Store, report, versions: dict | None = None) -> pd.DataFrame:
     """What importing `report` would change, one line per territory and provided sheet: rows now
     stored, rows in the file, and rows added, removed and modified (matched on the sheet's
     identifying columns). Territoire counts its fields as one row (listed when the file has
-    that sheet, or the territory is new)."""
+    that sheet, or the territory is new). `versions` ({code: version id or None}, from
+    `current_versions`) are the versions compared, the current ones by default."""
     lines = []
     for data in report.datasets:
-        current = store.load(data.code)
+        if versions is None:
+            current = store.load(data.code)
+        else:
+            vid = versions.get(data.code)
+            current = store.load(data.code, vid) if vid is not None else None
         label = _territory_label(current if current is not None and not data.nom else data)
         if TERRITOIRE.key in data.present or current is None:
             changed_fields = current is not None and bool(
@@ -150,7 +209,7 @@ def preview(store: Store, report) -> pd.DataFrame:
     return frame
 
 
-def import_example(store: Store) -> ImportOutcome | None:
+def import_example(store: Store, *, actor=None) -> ImportOutcome | None:
     """Import the example workbook (setting `example_workbook`) when the database holds no
     territory yet; None when there was nothing to do."""
     if store.territories():
@@ -158,4 +217,4 @@ def import_example(store: Store) -> ImportOutcome | None:
     path = Path(settings.get("example_workbook"))
     if not path.is_file():
         return None
-    return import_file(store, path.read_bytes(), path.name, author="Exemple")
+    return import_file(store, path.read_bytes(), path.name, author="Exemple", actor=actor)

@@ -110,10 +110,16 @@ def in_territory(commune, data: CtgData) -> bool:
     """Whether a structure's `Commune` designates the territory (empty = yes): the territory
     itself, or for an EPCI one of its `Communes membres` — any commune when that list is
     not given, since an EPCI workbook names the member commune of each structure."""
+    return commune_in_territory(commune, data.territoire)
+
+
+def commune_in_territory(commune, territoire: dict) -> bool:
+    """`in_territory` from the Territoire fields alone (shared with the cross-territory
+    table, ctg_data.territories, which has no CtgData per territory)."""
     text = _text(commune)
     if not text:
         return True
-    t = data.territoire
+    t = territoire
     names = [t.get("code_insee"), t.get("nom")]
     members = [m for m in re.split(r"[;\n]", str(t.get("communes_membres") or "")) if m.strip()]
     if t.get("type") == "EPCI" and not members:
@@ -160,10 +166,12 @@ def rates_from_components(psu, hors_psu, prescolarisation, am, gad) -> dict:
     }
 
 
-def places_missing(cible, enfants, places) -> int:
+def places_missing(cible, enfants, places) -> int | None:
     """Places to create so that `places` reach `cible` places per 100 of `enfants`:
-    max(0, ceil(cible × enfants / 100 − places))."""
+    max(0, ceil(cible × enfants / 100 − places)); None when that is not a finite number."""
     needed = float(cible) * float(enfants) / 100 - float(places)
+    if not math.isfinite(needed):  # huge values stored before the format bounded numbers
+        return None
     # Round first so that 60 × 500 / 100 − 300 (= 1e-13 in floats) does not become one place.
     return max(0, math.ceil(round(needed, 9)))
 

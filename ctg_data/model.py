@@ -4,12 +4,15 @@ and every indicator, chart and export reads."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pandas as pd
 
 from ctg_data.schemas import PLAN_ACTION, SHEETS_BY_KEY, TABLE_SHEETS, TERRITOIRE, year_of_header
 
 _DTYPES = {"int": "float64", "float": "float64", "percent": "float64", "year": "Int64"}
+_TERRITORY_KEYS = tuple(c.key for c in TERRITOIRE.columns)
+_TERRITORY_KEY_SET = frozenset(_TERRITORY_KEYS)
 
 
 def empty_table(sheet_key: str) -> pd.DataFrame:
@@ -17,6 +20,18 @@ def empty_table(sheet_key: str) -> pd.DataFrame:
     sheet = SHEETS_BY_KEY[sheet_key]
     return pd.DataFrame({c.key: pd.Series(dtype=_DTYPES.get(c.type, "object"))
                          for c in sheet.columns})
+
+
+@lru_cache(maxsize=None)
+def _empty_table(sheet_key: str) -> pd.DataFrame:
+    return empty_table(sheet_key)
+
+
+def territory_fields(values: dict) -> dict:
+    """The Territoire fields in canonical order: every declared key (None when absent), then
+    the unknown fields as found."""
+    return {key: values.get(key) for key in _TERRITORY_KEYS} | {
+        k: v for k, v in values.items() if k not in _TERRITORY_KEY_SET}
 
 
 def conform(sheet_key: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -74,8 +89,24 @@ class CtgData:
             frame = self.tables.get(sheet.key)
             self.tables[sheet.key] = (empty_table(sheet.key) if frame is None
                                       else conform(sheet.key, frame))
-        self.territoire = {c.key: self.territoire.get(c.key) for c in TERRITOIRE.columns} | {
-            k: v for k, v in self.territoire.items() if k not in {c.key for c in TERRITOIRE.columns}}
+        self.territoire = territory_fields(self.territoire)
+
+    @classmethod
+    def from_conformed(cls, territoire: dict, tables: dict[str, pd.DataFrame],
+                       present: frozenset[str] = frozenset()) -> "CtgData":
+        """The CtgData of frames that already went through `conform` (or are row slices of a
+        conformed frame, with a fresh RangeIndex): the same object as `CtgData(...)` without
+        conforming every table again (an import of 650 territories conforms each sheet once
+        for the whole file)."""
+        data = cls.__new__(cls)
+        data.territoire = territory_fields(territoire)
+        data.tables = tables
+        for sheet in TABLE_SHEETS:
+            if sheet.key not in tables:
+                # A shallow copy: its own object, sharing the (empty) data until written.
+                tables[sheet.key] = _empty_table(sheet.key).copy(deep=False)
+        data.present = present
+        return data
 
     @property
     def code(self) -> str:

@@ -40,9 +40,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from ctg_data.errors import UnreadableFile
+from ctg_data import settings
+from ctg_data.errors import UnreadableFile, format_number
 from ctg_data.formatting import fr_number
 from ctg_data.model import CtgData
 from ctg_data.schemas import POPULATION, normalise
@@ -381,9 +383,73 @@ def _read_frame(content, head: _Head, usecols=None) -> pd.DataFrame:
                        skipinitialspace=True)
 
 
-def _parse_caf(content, file_name: str, edition: str | None = None
-               ) -> tuple[pd.DataFrame, list[str]]:
-    content = _buffer(content)
+# Lines of a Caf file parsed at once: memory stays bounded whatever the file's length.
+CHUNK_LINES = 20_000
+
+
+@dataclass
+class _CafFile:
+    """What the header of a Caf coverage-rate file says."""
+
+    head: _Head
+    niveau: str
+    rates: dict[str, str]          # indicator code -> header
+    code_col: str | None
+    name_col: str | None
+    year_col: str
+    source: str
+    edition: str
+
+
+@dataclass
+class _CafTally:
+    """Counts over the chunks of a Caf file, for the notes and the message."""
+
+    placeholders: int = 0
+    no_year: int = 0
+    missing: int = 0
+    values: int = 0
+    codes: set = field(default_factory=set)
+    years: set = field(default_factory=set)
+
+    def notes(self) -> list[str]:
+        """The French notes on what was left out or left missing."""
+        notes = []
+        if self.placeholders:
+            n = self.placeholders
+            notes.append(f"{_count(n, 'ligne')} sans territoire identifié (code « XX », "
+                         f"« XXX »…) : ignorée{_s(n)}.")
+        if self.no_year:
+            n = self.no_year
+            notes.append(f"{_count(n, 'ligne')} sans année lisible : ignorée{_s(n)}.")
+        if self.missing:
+            s = _s(self.missing)
+            notes.append(f"{_count(self.missing, 'valeur')} absente{s} ou floutée{s} (secret "
+                         f"statistique) : gardée{s} comme manquante{s}, jamais comme zéro.")
+        return notes
+
+
+def check_limits(content, file_name: str) -> None:
+    """Refuse a Caf coverage-rate file larger than the settings allow (`max_opendata_mb`,
+    `max_opendata_rows`): errors.UnreadableFile with the catalogue's French message. Such a
+    file is stored whole in the reference table (INSEE files, of which only the territory's
+    lines are read, are not concerned)."""
+    limit_mb = settings.get("max_opendata_mb")
+    size = len(content)
+    if size > limit_mb * (1 << 20):
+        shown = format_number(size / (1 << 20), 1 if size < 10 * (1 << 20) else 0)
+        raise UnreadableFile.of("fichier_trop_gros", file=file_name, size=shown,
+                                limit=format_number(limit_mb))
+    limit_rows = settings.get("max_opendata_rows")
+    counted = content.count(b"\n") if hasattr(content, "count") else bytes(content).count(b"\n")
+    lines = counted + (0 if bytes(content[-1:]) == b"\n" else 1) - 1    # minus the header
+    if lines > limit_rows:
+        raise UnreadableFile.of("trop_de_lignes", sheet=file_name, count=format_number(lines),
+                                limit=format_number(limit_rows))
+
+
+def _caf_file(content, file_name: str, edition: str | None = None) -> _CafFile:
+    """The layout of a Caf coverage-rate file; UnreadableFile when it is not one."""
     head = _head(content, file_name)
     layout = _caf_layout(head.fields)
     if layout is None or layout[4] is None:
@@ -395,42 +461,82 @@ def _parse_caf(content, file_name: str, edition: str | None = None
         raise UnreadableFile(
             f"Le fichier « {file_name} » n'a pas de colonne de code ({niveau}) : "
             "impossible de savoir à quel territoire se rapportent les taux.")
-    frame = _read_frame(content, head)
-    frame.columns = [c.strip() for c in frame.columns]
     suffix = {v: k for k, v in CAF_LEVELS.items()}[niveau]
-    dataset = f"txcouv_pe_{suffix}"
-    source = f"Cnaf, data.caf.fr ({dataset})"
-    edition = edition or f"Export data.caf.fr « {file_name} »"
-    notes: list[str] = []
+    return _CafFile(head, niveau, rates, code_col, name_col, year_col,
+                    source=f"Cnaf, data.caf.fr (txcouv_pe_{suffix})",
+                    edition=edition or f"Export data.caf.fr « {file_name} »")
 
-    if niveau == "france":
+
+def _caf_codes(niveau: str, values: pd.Series) -> pd.Series:
+    """`_caf_code` on a whole column: upper case, INSEE widths (01065, 01)."""
+    codes = values.astype(str).str.strip().str.upper()
+    width = {"commune": 5, "departement": 2, "region": 2}.get(niveau)
+    if width:
+        short = codes.str.isdigit() & (codes.str.len() < width)
+        codes = codes.where(~short, codes.str.zfill(width))
+    return codes
+
+
+def _caf_chunks(content, caf: _CafFile, tally: _CafTally, chunk_lines: int = CHUNK_LINES):
+    """The long reference rows of a Caf file, one DataFrame per `chunk_lines` lines of the
+    file: only the needed columns are read, each chunk reshaped by whole columns (no Python
+    loop over rows). Counts go to `tally`."""
+    wanted = {c for c in (caf.code_col, caf.name_col, caf.year_col, *caf.rates.values()) if c}
+    reader = pd.read_csv(io.BytesIO(bytes(content)), sep=caf.head.sep, dtype="str",
+                         encoding=caf.head.encoding, encoding_errors="replace",
+                         keep_default_na=False, na_filter=False, skipinitialspace=True,
+                         usecols=lambda c: c.strip() in wanted, chunksize=chunk_lines)
+    with reader:
+        for frame in reader:
+            frame.columns = [c.strip() for c in frame.columns]
+            yield _caf_long(frame, caf, tally)
+
+
+def _caf_long(frame: pd.DataFrame, caf: _CafFile, tally: _CafTally) -> pd.DataFrame:
+    """One chunk of a Caf file (text cells) as long reference rows: for each kept line, one
+    row per indicator, in the order of the file's rate columns."""
+    france = caf.niveau == "france"
+    if france:
         codes = pd.Series(NATIONAL_CODE, index=frame.index)
     else:
-        codes = frame[code_col].map(lambda v: _caf_code(niveau, v))
-    names = (frame[name_col].str.strip() if name_col is not None
-             else pd.Series("France" if niveau == "france" else "", index=frame.index))
-    if niveau == "france":
+        codes = _caf_codes(caf.niveau, frame[caf.code_col])
+    names = (frame[caf.name_col].str.strip() if caf.name_col is not None
+             else pd.Series("France" if france else "", index=frame.index))
+    if france:
         names = names.where(names != "", "France")
-    years = pd.to_numeric(frame[year_col].str.extract(r"((?:19|20)\d\d)", expand=False),
+    years = pd.to_numeric(frame[caf.year_col].str.extract(r"((?:19|20)\d\d)", expand=False),
                           errors="coerce")
-    placeholder = (codes.map(_is_placeholder) if niveau != "france"
-                   else codes == "").astype(bool)
-    if placeholder.any():
-        n = int(placeholder.sum())
-        notes.append(f"{_count(n, 'ligne')} sans territoire identifié (code « XX », "
-                     f"« XXX »…) : ignorée{_s(n)}.")
+    placeholder = ((codes == "") | codes.str.fullmatch("X+")) if not france else codes == ""
+    placeholder = placeholder.astype(bool)
     no_year = years.isna() & ~placeholder
-    if no_year.any():
-        n = int(no_year.sum())
-        notes.append(f"{_count(n, 'ligne')} sans année lisible : ignorée{_s(n)}.")
-    keep = ~placeholder & ~no_year
-    parts = []
-    for indicator, column in rates.items():
-        parts.append(pd.DataFrame({
-            "niveau": niveau, "code": codes[keep], "nom": names[keep],
-            "annee": years[keep].astype("int64"), "indicateur": indicator,
-            "valeur": _numbers(frame.loc[keep, column]), "source": source,
-            "edition": edition}))
+    keep = (~placeholder & ~no_year).to_numpy()
+    kept, k = int(keep.sum()), len(caf.rates)
+    values = (np.column_stack([_numbers(frame.loc[keep, column]).to_numpy()
+                               for column in caf.rates.values()]).reshape(-1)
+              if kept else np.empty(0, dtype="float64"))
+    kept_codes = codes[keep]
+    kept_years = years[keep].astype("int64")
+    tally.placeholders += int(placeholder.sum())
+    tally.no_year += int(no_year.sum())
+    tally.missing += int(np.isnan(values).sum())
+    tally.values += len(values)
+    tally.codes.update(kept_codes.unique())
+    tally.years.update(int(y) for y in kept_years.unique())
+    return pd.DataFrame({
+        "niveau": caf.niveau, "code": np.repeat(kept_codes.to_numpy(dtype=object), k),
+        "nom": np.repeat(names[keep].to_numpy(dtype=object), k),
+        "annee": np.repeat(kept_years.to_numpy(), k),
+        "indicateur": np.tile(np.array(list(caf.rates), dtype=object), kept),
+        "valeur": values, "source": caf.source, "edition": caf.edition},
+        columns=list(REFERENCE_COLUMNS))
+
+
+def _parse_caf(content, file_name: str, edition: str | None = None
+               ) -> tuple[pd.DataFrame, list[str]]:
+    content = _buffer(content)
+    caf = _caf_file(content, file_name, edition)
+    tally = _CafTally()
+    parts = list(_caf_chunks(content, caf, tally))
     rows = (pd.concat(parts, ignore_index=True) if parts
             else pd.DataFrame(columns=list(REFERENCE_COLUMNS)))
     # One territory and year together, indicators in the order of CAF_FIELDS.
@@ -438,12 +544,7 @@ def _parse_caf(content, file_name: str, edition: str | None = None
     rows = rows.sort_values(["code", "annee", "indicateur"], kind="stable",
                             key=lambda s: s.map(order) if s.name == "indicateur" else s
                             ).reset_index(drop=True)
-    missing = int(rows["valeur"].isna().sum())
-    if missing:
-        s = _s(missing)
-        notes.append(f"{_count(missing, 'valeur')} absente{s} ou floutée{s} (secret "
-                     f"statistique) : gardée{s} comme manquante{s}, jamais comme zéro.")
-    return rows[list(REFERENCE_COLUMNS)], notes
+    return rows[list(REFERENCE_COLUMNS)], tally.notes()
 
 
 def read_caf(content, file_name: str, *, edition: str | None = None) -> pd.DataFrame:
@@ -604,9 +705,10 @@ def _years_text(years) -> str:
     return str(years[0]) if len(years) == 1 else f"{years[0]} à {years[-1]}"
 
 
-def _already_stored(store, rows: pd.DataFrame) -> bool:
-    """True when every row is already stored with the same value (missing = missing)."""
-    stored = store.references(niveau=rows["niveau"].iloc[0])
+def _stored_same(store, rows: pd.DataFrame) -> bool:
+    """True when every row is already stored with the same value (missing = missing); only
+    the stored rows of the same places are read."""
+    stored = store.references(codes={rows["niveau"].iloc[0]: rows["code"].unique()})
     key = ["niveau", "code", "annee", "indicateur", "source"]
     merged = rows.merge(stored[[*key, "valeur"]], on=key, how="left", suffixes=("", "_base"),
                         indicator=True)
@@ -616,8 +718,20 @@ def _already_stored(store, rows: pd.DataFrame) -> bool:
     return bool(same.all())
 
 
+def _already_stored(store, chunks) -> bool:
+    """True when every row of every chunk is already stored with the same value. A new file
+    is told at its first line (one small query), before any chunk is compared whole."""
+    for rows in chunks:
+        if rows.empty:
+            continue
+        line = rows[(rows["code"] == rows["code"].iloc[0]) & (rows["annee"] == rows["annee"].iloc[0])]
+        if not _stored_same(store, line) or not _stored_same(store, rows):
+            return False
+    return True
+
+
 def import_opendata(store, content, file_name: str, code: str | None = None,
-                    author: str = "") -> OpendataOutcome:
+                    author: str = "", *, actor=None) -> OpendataOutcome:
     """Import an open-data file: Caf coverage rates go to the reference table
     (`store.save_references`); INSEE figures become a new version (kind "opendata") of
     territory `code` (or of the only territory of the store) with its Population filled.
@@ -628,20 +742,37 @@ def import_opendata(store, content, file_name: str, code: str | None = None,
     kind = detect(content, file_name)
     content_hash = hashlib.sha256(content).hexdigest()
     if kind.startswith("caf_"):
-        rows, notes = _parse_caf(content, file_name)
-        if rows.empty:
-            raise OpendataError(f"Le fichier « {file_name} » ne contient aucune ligne de taux "
-                                "de couverture utilisable.")
-        places = rows["code"].nunique()
-        if _already_stored(store, rows):
-            message = (f"{KINDS[kind]} : ces {_count(len(rows), 'valeur')} sont déjà dans la "
-                       "base, rien n'a changé.")
-            return OpendataOutcome(kind, KINDS[kind], message, notes=notes, duplicate=True)
-        store.save_references(rows, file_name=file_name, content_hash=content_hash)
-        message = (f"{KINDS[kind]} : {_count(len(rows), 'valeur')} importée{_s(len(rows))} "
-                   f"pour {_count(places, 'territoire')}, "
-                   f"années {_years_text(rows['annee'])}.")
-        return OpendataOutcome(kind, KINDS[kind], message, reference_rows=len(rows), notes=notes)
+        # Read in chunks twice at most (compare, then store): never the whole file in memory
+        # as rows, whatever its length within the limits.
+        check_limits(content, file_name)
+        caf = _caf_file(content, file_name)
+        tally = _CafTally()
+        imports = store.reference_imports()
+        # The same file as the last import: all its values are stored and still the newest.
+        latest = bool(imports) and imports[0]["content_hash"] == content_hash
+        if latest:
+            for _chunk in _caf_chunks(content, caf, tally):
+                pass   # counted for the message and the notes
+        if latest or _already_stored(store, _caf_chunks(content, caf, tally)):
+            if not tally.values:
+                raise OpendataError(f"Le fichier « {file_name} » ne contient aucune ligne de "
+                                    "taux de couverture utilisable.")
+            message = (f"{KINDS[kind]} : ces {_count(tally.values, 'valeur')} sont déjà dans "
+                       "la base, rien n'a changé.")
+            return OpendataOutcome(kind, KINDS[kind], message, notes=tally.notes(),
+                                   duplicate=True)
+        tally = _CafTally()
+        chunks = _caf_chunks(content, caf, tally)
+        store.save_references(chunks, file_name=file_name, content_hash=content_hash,
+                              actor=actor)
+        for _chunk in chunks:
+            pass   # a file stored before (same bytes) is not stored again: counted all the same
+        n = tally.values
+        message = (f"{KINDS[kind]} : {_count(n, 'valeur')} importée{_s(n)} "
+                   f"pour {_count(len(tally.codes), 'territoire')}, "
+                   f"années {_years_text(tally.years)}.")
+        return OpendataOutcome(kind, KINDS[kind], message, reference_rows=n,
+                               notes=tally.notes())
 
     if code is None:
         territories = store.territories()
@@ -673,7 +804,7 @@ def import_opendata(store, content, file_name: str, code: str | None = None,
     summary = (f"{KINDS[kind]} : {_count(filled, 'valeur')} de la feuille Population "
                f"({_years_text(found.figures)}) depuis « {file_name} ».")
     left_missing = [n for n in found.notes if n.endswith(_LEFT_EMPTY)]
-    ids = store.save([updated], kind="opendata", author=author, file_name=file_name,
+    ids = store.save([updated], kind="opendata", author=author, actor=actor, file_name=file_name,
                      content_hash=content_hash, warnings=left_missing, changes=changes,
                      summary=summary)
     message = f"{summary} Version {ids[0]} créée."

@@ -36,7 +36,7 @@ def action_timeline_figure(data: CtgData, overview: pd.DataFrame, **options) -> 
     if rows.empty:
         return charts.no_data_figure(titre, charts.source_text(data, PLAN_SOURCE, **options),
                                      "plan_calendrier")
-    rows["label"] = [_wrap(f"{n}. {a}" if n else a, 40) for n, a in
+    rows["label"] = [_wrap(fmt.escape_plotly(f"{n}. {a}" if n else a), 40) for n, a in
                      zip(rows["numero_action"], rows["action"])]
     fig = go.Figure()
     for band in fmt.BANDS:
@@ -46,7 +46,8 @@ def action_timeline_figure(data: CtgData, overview: pd.DataFrame, **options) -> 
         starts = part["debut"].astype(int)
         ends = part["fin"].fillna(part["debut"]).astype(int)
         custom = list(zip(starts, ends, part["statut"].map(lambda s: s or fmt.MISSING),
-                          part["axe"], part["periode_source"].map(PERIOD_SOURCES).fillna("")))
+                          part["axe"].map(fmt.escape_plotly),
+                          part["periode_source"].map(PERIOD_SOURCES).fillna("")))
         fig.add_bar(
             y=part["label"], x=(ends - starts + 1).tolist(), base=(starts - 0.5).tolist(),
             orientation="h", name=fmt.band_label(band),
@@ -121,7 +122,7 @@ def comites_figure(data: CtgData, calendar: pd.DataFrame, today: str | None = No
         fig.add_scatter(
             x=part["date"], y=part["instance"], mode="markers", name=instance,
             marker=dict(size=15, symbol=symbol, color=colour, line=dict(color="#FFFFFF", width=1)),
-            customdata=[[fmt.fr_date(d), str(o or "")] for d, o in
+            customdata=[[fmt.fr_date(d), fmt.escape_plotly(o or "")] for d, o in
                         zip(part["date"], part["ordre_du_jour"])],
             hovertemplate="<b>%{y}</b> — %{customdata[0]}<br>%{customdata[1]}<extra></extra>")
     if today:

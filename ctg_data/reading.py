@@ -286,7 +286,10 @@ def sniff_delimiter(text: str) -> str:
     lines = [line for line in text.splitlines()[:50] if line.strip()]
     best, best_hits = ";", 0
     for delimiter in (";", "\t", ","):
-        counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        try:
+            counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        except csv.Error:  # a field over the csv module's limit: read_csv says so in French
+            continue
         usual = max(set(counts), key=counts.count) if counts else 0
         hits = counts.count(usual) if usual >= 2 else 0
         if hits > best_hits:
@@ -301,8 +304,9 @@ def read_csv(content: bytes, name: str, limits: Limits | None = None) -> RawShee
     text = decode_text(content)
     delimiter = sniff_delimiter(text)
     rows = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+        for row in reader:
             if len(rows) >= limits.max_rows:
                 raise UnreadableFile.of("trop_de_lignes", sheet=name,
                                         count=f"plus de {format_number(limits.max_rows)}",
@@ -313,6 +317,10 @@ def read_csv(content: bytes, name: str, limits: Limits | None = None) -> RawShee
                                         limit=format_number(limits.max_columns))
             rows.append(row)
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise UnreadableFile.of("ligne_csv_trop_longue", file=name,
+                                    limit=format_number(csv.field_size_limit()),
+                                    line=format_number(reader.line_num)) from None
         raise UnreadableFile.of("fichier_corrompu", file=name, detail="texte CSV illisible") \
             from exc
     return RawSheet(PurePath(name).stem, rows)

@@ -16,7 +16,8 @@ rows marked « publié par la Cnaf ».
 from __future__ import annotations
 
 import functools
-
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import pandas as pd
@@ -61,6 +62,106 @@ def _national_table(include_unconfirmed: bool) -> pd.DataFrame:
     if not include_unconfirmed:
         frame = frame[frame["confirme"]]
     return frame[list(REFERENCE_COLUMNS)].reset_index(drop=True)
+
+
+# --- The references of one territory ------------------------------------------------------
+
+# Territories whose references are kept (a Caf follows dozens of CTGs); each entry is a few
+# hundred rows. Keyed on the database, its reference version and the territory's places.
+_TERRITORY_CACHE_MAX = 64
+_TERRITORY_CACHE: OrderedDict = OrderedDict()
+_TERRITORY_LOCK = threading.Lock()
+
+
+def _in_memory(url: str) -> bool:
+    # Two in-memory SQLite stores share a URL but not their data: never cached.
+    return url.startswith("sqlite") and (url.rstrip("/") in ("sqlite:", "sqlite:/")
+                                         or ":memory:" in url or "mode=memory" in url)
+
+
+def territory_places(store, data: CtgData) -> dict:
+    """The places whose stored reference figures concern the territory of `data`, as
+    {niveau: codes, or None for every code of the level} for `Store.references(codes=...)`:
+    the territory itself, its EPCI (by SIREN or by name), its département (with or without a
+    leading zero), every région and France. A level with a single place holding values (a
+    file filtered on one EPCI or département) is kept whole, as the charts use it then. Only
+    the distinct EPCI and département places are read to decide, never their values."""
+    from ctg_data.charts import _fold
+
+    t = data.territoire
+    own = str(t.get("code_insee") or "").strip()
+    epci = str(t.get("epci") or "").strip()
+    dep = str(t.get("departement") or "").strip().lstrip("0")
+    places = store.reference_places(("epci", "departement"))
+    places["key"] = places["code"].astype(str).str.strip()
+
+    def single(level: pd.DataFrame) -> bool:
+        # The charts count the places that have a value (blurred rows are dropped first).
+        return level.loc[level["valeurs"] > 0, "key"].nunique() <= 1
+
+    epcis = places[places["niveau"] == "epci"]
+    if single(epcis):
+        epci_codes = None
+    else:
+        wanted = {own, epci} - {""}
+        match = epcis["key"].isin(wanted)
+        if epci:
+            names = epcis["nom"].fillna("").astype(str)
+            match |= (names.map(normalise) == normalise(epci)) | \
+                (names.map(_fold) == _fold(epci))
+        epci_codes = sorted(wanted | set(epcis.loc[match, "code"]))
+    deps = places[places["niveau"] == "departement"]
+    if dep:
+        dep_codes = sorted(set(deps.loc[deps["key"].str.lstrip("0") == dep, "code"]))
+    else:
+        dep_codes = None if single(deps) else []
+    return {"commune": [own] if own else [], "epci": epci_codes, "departement": dep_codes,
+            "region": None, "france": None}
+
+
+def territory_references(store, data: CtgData | None, *, national: bool = True
+                         ) -> pd.DataFrame:
+    """THE references of a territory, for pages, charts and the bilan: the stored figures
+    that concern it (`territory_places`, filtered in the database, the newest import winning
+    as in `Store.references`) followed, when `national`, by the bundled national table
+    (`national_references()`, confirmed rows). Without `data`, only the national table.
+
+    Kept across reruns and sessions (a small LRU) keyed on the database, its reference version
+    (`Store.reference_version()`, which every import changes) and the territory's code, type,
+    EPCI and département; a copy is returned, so callers may change it."""
+    frames = []
+    if data is not None:
+        frames.append(_stored_for(store, data))
+    if national:
+        frames.append(national_references())
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=list(REFERENCE_COLUMNS[:-1]))
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
+
+
+def _stored_for(store, data: CtgData) -> pd.DataFrame:
+    """The stored rows of `territory_places`, through the cache."""
+    version = store.reference_version()
+    if not version:
+        return pd.DataFrame(columns=list(REFERENCE_COLUMNS[:-1]))
+    t = data.territoire
+    key = (store.url, version, *(str(t.get(k) or "").strip()
+                                 for k in ("code_insee", "type", "epci", "departement")))
+    cache = not _in_memory(store.url)
+    if cache:
+        with _TERRITORY_LOCK:
+            found = _TERRITORY_CACHE.get(key)
+            if found is not None:
+                _TERRITORY_CACHE.move_to_end(key)
+                return found.copy()
+    frame = store.references(codes=territory_places(store, data))
+    if cache:
+        with _TERRITORY_LOCK:
+            _TERRITORY_CACHE[key] = frame
+            while len(_TERRITORY_CACHE) > _TERRITORY_CACHE_MAX:
+                _TERRITORY_CACHE.popitem(last=False)
+    return frame.copy()
 
 
 def _confirmed(references: pd.DataFrame | None) -> pd.DataFrame:

@@ -20,6 +20,20 @@ TYPES = ("int", "float", "percent", "year", "text", "choice", "code", "date", "d
 
 MISSING_MARKERS = ("", "-", "–", "—", "nc", "nd", "n.d.", "s", "ns", "so", "n/a", "na", "#n/a")
 
+# Safety bounds: every number and every text of the format has a finite, declared limit, so that
+# no value can break a page, a chart or a bilan (1e308, infinity, a 1 MB name). The validator
+# refuses what exceeds them with the usual sheet/row/column message; the README and the
+# template's Instructions show them (see `Column.bounds` and `Column.text_limit`).
+COUNT_MAX = 1_000_000          # places, assistantes maternelles, children counted by a service
+POPULATION_MAX = 100_000_000   # inhabitants, children, households of a territory
+AMOUNT_MAX = 1e12              # euros, hours
+VALUE_MAX = 1e12               # any other number (plan values, besoins), of either sign
+NAME_LENGTH = 200              # names, short labels, units (one line)
+TITLE_LENGTH = 500             # axes, actions, indicators, titles (line breaks allowed)
+LONG_TEXT_LENGTH = 5_000       # analyses, results, descriptions, minutes (line breaks allowed)
+LIST_LENGTH = 20_000           # the member communes of an EPCI
+CODE_LENGTH = 20               # codes (INSEE, département, action numbers)
+
 
 @dataclass(frozen=True)
 class Column:
@@ -38,9 +52,35 @@ class Column:
     default: object = None
     help: str = ""
     example: object = None
+    # Safety bounds: the largest absolute value of a number, the longest text (characters;
+    # None = NAME_LENGTH for text and choice columns, CODE_LENGTH for codes).
+    largest: float = VALUE_MAX
+    max_length: int | None = None
 
     def __post_init__(self):
         assert self.type in TYPES, self.type
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The finite range a number of this column must lie in: the declared minimum and
+        maximum, within ± `largest`."""
+        low = -self.largest if self.minimum is None else max(self.minimum, -self.largest)
+        high = self.largest if self.maximum is None else min(self.maximum, self.largest)
+        return low, high
+
+    @property
+    def text_limit(self) -> int | None:
+        """The most characters a text, choice or code cell may hold (None for other types)."""
+        if self.max_length is not None:
+            return self.max_length
+        if self.type == "code":
+            return CODE_LENGTH
+        return NAME_LENGTH if self.type in ("text", "choice") else None
+
+    @property
+    def multiline(self) -> bool:
+        """Whether line breaks and tabs are accepted (long texts only, not names or codes)."""
+        return self.type == "text" and (self.text_limit or 0) > NAME_LENGTH
 
 
 @dataclass(frozen=True)
@@ -131,11 +171,13 @@ TERRITOIRE = Sheet(
            help="Fin de la convention (date ou année).", example="2023"),
         _c("caf", "Caf", synonyms=("Caisse",), help="La Caf signataire.", example="Caf du Nord"),
         _c("communes_membres", "Communes membres", synonyms=("Communes de l'EPCI",),
+           max_length=LIST_LENGTH,
            help="Pour un EPCI : les communes membres (noms ou codes INSEE séparés par « ; »). "
                 "Une structure dont la colonne Commune en nomme une est dans le territoire ; "
                 "sans cette liste, toute structure d'un EPCI y est comptée (sauf les berceaux "
                 "réservés).", example=""),
         _c("avertissement", "Avertissement", synonyms=("Mise en garde", "Note sur les données"),
+           max_length=LONG_TEXT_LENGTH,
            help="Mise en garde affichée avec les chiffres et dans le bilan (données d'exemple, "
                 "provisoires…).", example=""),
     ),
@@ -151,34 +193,43 @@ POPULATION = Sheet(
     columns=(
         _c("annee", "Année", "year", required=True, synonyms=("An", "Millésime"),
            help="Année des chiffres.", example=2022),
-        _c("population", "Population", "int", minimum=0, synonyms=("Population municipale",),
+        _c("population", "Population", "int", minimum=0, largest=POPULATION_MAX,
+           synonyms=("Population municipale",),
            help="Population municipale (INSEE).", example=13987),
-        _c("enfants_0_2", "Enfants 0-2 ans", "int", minimum=0,
+        _c("enfants_0_2", "Enfants 0-2 ans", "int", minimum=0, largest=POPULATION_MAX,
            synonyms=("Enfants de moins de 3 ans", "0-2 ans", "Moins de 3 ans"),
            help="Enfants de moins de 3 ans (dénominateur du taux de couverture).", example=520),
-        _c("enfants_3_5", "Enfants 3-5 ans", "int", minimum=0, synonyms=("3-5 ans",),
+        _c("enfants_3_5", "Enfants 3-5 ans", "int", minimum=0, largest=POPULATION_MAX,
+           synonyms=("3-5 ans",),
            help="Enfants de 3 à 5 ans.", example=540),
-        _c("enfants_6_10", "Enfants 6-10 ans", "int", minimum=0, synonyms=("6-10 ans",),
+        _c("enfants_6_10", "Enfants 6-10 ans", "int", minimum=0, largest=POPULATION_MAX,
+           synonyms=("6-10 ans",),
            help="Enfants de 6 à 10 ans.", example=900),
-        _c("jeunes_11_17", "Jeunes 11-17 ans", "int", minimum=0, synonyms=("11-17 ans",),
+        _c("jeunes_11_17", "Jeunes 11-17 ans", "int", minimum=0, largest=POPULATION_MAX,
+           synonyms=("11-17 ans",),
            help="Jeunes de 11 à 17 ans.", example=1250),
-        _c("naissances", "Naissances", "int", minimum=0, help="Naissances domiciliées dans l'année.",
+        _c("naissances", "Naissances", "int", minimum=0, largest=POPULATION_MAX,
+           help="Naissances domiciliées dans l'année.",
            example=164),
-        _c("menages", "Ménages", "int", minimum=0, help="Nombre de ménages.", example=5900),
+        _c("menages", "Ménages", "int", minimum=0, largest=POPULATION_MAX,
+           help="Nombre de ménages.", example=5900),
         _c("familles_avec_enfants", "Familles avec enfants", "int", minimum=0,
+           largest=POPULATION_MAX,
            help="Familles avec au moins un enfant de moins de 25 ans.", example=2550),
         _c("familles_monoparentales", "Familles monoparentales", "int", minimum=0,
+           largest=POPULATION_MAX,
            help="Familles monoparentales.", example=697),
-        _c("familles_nombreuses", "Familles nombreuses", "int", minimum=0,
+        _c("familles_nombreuses", "Familles nombreuses", "int", minimum=0, largest=POPULATION_MAX,
            help="Familles de 3 enfants ou plus.", example=380),
-        _c("allocataires", "Allocataires Caf", "int", minimum=0, synonyms=("Allocataires",),
+        _c("allocataires", "Allocataires Caf", "int", minimum=0, largest=POPULATION_MAX,
+           synonyms=("Allocataires",),
            help="Foyers allocataires de la Caf.", example=2900),
         _c("taux_activite_femmes", "Taux d'activité des femmes 25-54 ans (%)",
            synonyms=("Taux d'activité des femmes",), help="Part des femmes de 25 à 54 ans actives.",
            example=88.1, **_PCT),
         _c("taux_chomage", "Taux de chômage (%)", help="Taux de chômage (recensement, 15-64 ans).",
            example=14.1, **_PCT),
-        _c("revenu_median", "Revenu médian (€)", "float", minimum=0,
+        _c("revenu_median", "Revenu médian (€)", "float", minimum=0, largest=AMOUNT_MAX,
            synonyms=("Revenu médian", "Niveau de vie médian"),
            help="Médiane du revenu disponible par unité de consommation (Filosofi).",
            example=19500),
@@ -209,7 +260,7 @@ EQUIPEMENTS = Sheet(
                             "evs": "Espace de vie sociale", "pmi": "Consultation PMI"},
            help="Type de structure : " + ", ".join(EQUIPEMENT_TYPES) + ".",
            example="Multi-accueil"),
-        _c("places", "Places", "int", minimum=0,
+        _c("places", "Places", "int", minimum=0, largest=COUNT_MAX,
            synonyms=("Nombre de places", "Capacité", "Places agréées", "Nb places"),
            help="Capacité (places agréées). Obligatoire pour les EAJE, MAM, berceaux réservés, "
                 "ALSH et accueils jeunes.", example=44),
@@ -243,8 +294,10 @@ EQUIPEMENTS = Sheet(
         _c("annee", "Année", "year",
            help="Année décrite par la ligne, quand la structure a une ligne par année.",
            example=None),
-        _c("horaires", "Horaires", help="Jours et heures d'ouverture.", example="Lun-ven 8h-18h"),
-        _c("remarques", "Remarques", synonyms=("Commentaire", "Observations"),
+        _c("horaires", "Horaires", max_length=TITLE_LENGTH,
+           help="Jours et heures d'ouverture.", example="Lun-ven 8h-18h"),
+        _c("remarques", "Remarques", max_length=LONG_TEXT_LENGTH,
+           synonyms=("Commentaire", "Observations"),
            help="Remarques libres.", example=""),
     ),
 )
@@ -257,14 +310,15 @@ ASSISTANTES_MATERNELLES = Sheet(
     help="Une ligne par année : assistantes maternelles agréées et leurs places.",
     columns=(
         _c("annee", "Année", "year", required=True, help="Année.", example=2022),
-        _c("am_agreees", "AM agréées", "int", required=True, minimum=0,
+        _c("am_agreees", "AM agréées", "int", required=True, minimum=0, largest=COUNT_MAX,
            synonyms=("Assistantes maternelles agréées", "Nombre d'AM"),
            help="Assistantes maternelles agréées.", example=71),
-        _c("am_en_activite", "AM en activité", "int", minimum=0, synonyms=("AM actives",),
+        _c("am_en_activite", "AM en activité", "int", minimum=0, largest=COUNT_MAX,
+           synonyms=("AM actives",),
            help="Assistantes maternelles en activité (ayant accueilli un enfant).", example=60),
-        _c("places_agreees", "Places agréées", "int", minimum=0,
+        _c("places_agreees", "Places agréées", "int", minimum=0, largest=COUNT_MAX,
            help="Places agréées de toutes les AM.", example=250),
-        _c("places_moins_3_ans", "Places pour moins de 3 ans", "int", minimum=0,
+        _c("places_moins_3_ans", "Places pour moins de 3 ans", "int", minimum=0, largest=COUNT_MAX,
            synonyms=("Places moins de 3 ans",),
            help="Places attribuables aux enfants de moins de 3 ans (composante du taux).",
            example=180),
@@ -279,15 +333,18 @@ ACCUEIL_PETITE_ENFANCE = Sheet(
     columns=(
         _c("annee", "Année", "year", required=True, help="Année.", example=2022),
         _c("enfants_scolarises_2_ans", "Enfants scolarisés à 2 ans", "int", minimum=0,
+           largest=COUNT_MAX,
            synonyms=("Préscolarisation",), help="Enfants de 2 ans scolarisés en maternelle.",
            example=12),
         _c("enfants_gardes_domicile", "Enfants gardés à domicile", "int", minimum=0,
+           largest=COUNT_MAX,
            synonyms=("Garde à domicile", "GAD"), help="Enfants gardés à domicile (GAD).",
            example=6),
         _c("demandes_en_attente", "Demandes d'accueil en attente", "int", minimum=0,
+           largest=COUNT_MAX,
            synonyms=("Liste d'attente", "Demandes en attente"),
            help="Demandes de place en EAJE non satisfaites au 31 décembre.", example=45),
-        _c("etp_animateur_rpe", "ETP animateur RPE", "float", minimum=0,
+        _c("etp_animateur_rpe", "ETP animateur RPE", "float", minimum=0, largest=COUNT_MAX,
            synonyms=("ETP RPE", "ETP animateur RAM"),
            help="Équivalents temps plein d'animation du relais petite enfance.", example=1.0),
     ),
@@ -310,16 +367,16 @@ ALSH = Sheet(
                             "annee": "Année", "annuel": "Année"},
            help="Mercredis, Petites vacances, Juillet, Août, Périscolaire ou Année.",
            example="Juillet"),
-        _c("places", "Places", "int", required=True, minimum=0,
+        _c("places", "Places", "int", required=True, minimum=0, largest=COUNT_MAX,
            synonyms=("Capacité", "Nombre de places"), help="Places ouvertes sur la période.",
            example=120),
         _c("age_min", "Âge min", "float", minimum=0, maximum=30, help="Âge minimal.", example=3),
         _c("age_max", "Âge max", "float", minimum=0, maximum=30, help="Âge maximal.", example=17),
         _c("jours_ouverture", "Jours d'ouverture", "int", minimum=0, maximum=366,
            help="Jours d'ouverture sur la période.", example=20),
-        _c("enfants_accueillis", "Enfants accueillis", "int", minimum=0,
+        _c("enfants_accueillis", "Enfants accueillis", "int", minimum=0, largest=COUNT_MAX,
            help="Enfants différents accueillis.", example=180),
-        _c("heures_realisees", "Heures réalisées", "float", minimum=0,
+        _c("heures_realisees", "Heures réalisées", "float", minimum=0, largest=AMOUNT_MAX,
            help="Heures enfants réalisées (pour le taux d'occupation).", example=19000),
         _c("lieu", "Lieu", help="Lieu d'accueil.", example="Parc Maréchal"),
     ),
@@ -336,12 +393,14 @@ BESOINS = Sheet(
     columns=(
         _c("annee", "Année", "year", required=True, help="Année de l'observation.", example=2022),
         _c("indicateur", "Indicateur", required=True, synonyms=("Besoin", "Question"),
+           max_length=TITLE_LENGTH,
            help="Ce qui est mesuré.", example="Familles souhaitant un accueil le samedi"),
         _c("valeur", "Valeur", "float", required=True, help="La valeur observée.", example=38),
         _c("theme", "Thème", "choice", choices=THEMES, help="Thème du besoin.",
            example="Petite enfance"),
         _c("unite", "Unité", help="Unité de la valeur (%, familles, enfants…).", example="%"),
-        _c("source", "Source", help="Origine de la donnée (enquête, service…).",
+        _c("source", "Source", max_length=TITLE_LENGTH,
+           help="Origine de la donnée (enquête, service…).",
            example="Questionnaire familles 2022"),
     ),
 )
@@ -357,11 +416,13 @@ PLAN_ACTION = Sheet(
     help="Une ligne par indicateur d'une action (tableaux d'évaluation par axe). Une colonne par "
          "année (en-tête = l'année, ex. 2022) porte la valeur observée cette année-là.",
     columns=(
-        _c("axe", "Axe", required=True, help="Axe du plan d'action.",
+        _c("axe", "Axe", required=True, max_length=TITLE_LENGTH, help="Axe du plan d'action.",
            example="Axe 1 : Réaliser le diagnostic de territoire"),
         _c("action", "Action", required=True, synonyms=("Intitulé de l'action",),
+           max_length=TITLE_LENGTH,
            help="Intitulé de l'action.", example="Co-construire un diagnostic partagé"),
         _c("indicateur", "Indicateur", required=True, synonyms=("Indicateur retenu",),
+           max_length=TITLE_LENGTH,
            help="Indicateur retenu.", example="Nombre de réunions partenariales"),
         _c("champ", "Champ d'intervention", synonyms=("Champ",),
            help="Champ d'intervention (petite enfance, enfance-jeunesse, parentalité…).",
@@ -384,11 +445,13 @@ PLAN_ACTION = Sheet(
            help="Valeur visée.", example=6),
         _c("annee_cible", "Année cible", "year", help="Année où la cible doit être atteinte.",
            example=2023),
-        _c("resultats_attendus", "Résultats attendus", help="Résultats attendus (texte).",
+        _c("resultats_attendus", "Résultats attendus", max_length=LONG_TEXT_LENGTH,
+           help="Résultats attendus (texte).",
            example="Faire émerger les besoins du territoire"),
-        _c("resultats_obtenus", "Résultats obtenus", help="Résultats réellement obtenus (texte).",
+        _c("resultats_obtenus", "Résultats obtenus", max_length=LONG_TEXT_LENGTH,
+           help="Résultats réellement obtenus (texte).",
            example=""),
-        _c("analyse", "Analyse", synonyms=("Analyse globale",),
+        _c("analyse", "Analyse", synonyms=("Analyse globale",), max_length=LONG_TEXT_LENGTH,
            help="Analyse du niveau d'atteinte.", example=""),
         _c("statut", "Statut", "choice", choices=STATUTS_ACTION,
            choice_synonyms={"realise": "Réalisée", "termine": "Réalisée", "terminee": "Réalisée",
@@ -396,8 +459,10 @@ PLAN_ACTION = Sheet(
                             "abandonne": "Abandonnée", "afaire": "Non démarrée"},
            help="Non démarrée, En cours, Réalisée ou Abandonnée.", example="En cours"),
         _c("referent", "Référent", help="Référent de l'action.", example="Chef de projet CTG"),
-        _c("partenaires", "Partenaires", help="Partenaires de l'action.", example="Caf, UTPAS"),
-        _c("calendrier", "Calendrier", help="Calendrier prévisionnel.", example="2021-2023"),
+        _c("partenaires", "Partenaires", max_length=LONG_TEXT_LENGTH,
+           help="Partenaires de l'action.", example="Caf, UTPAS"),
+        _c("calendrier", "Calendrier", max_length=TITLE_LENGTH,
+           help="Calendrier prévisionnel.", example="2021-2023"),
     ),
 )
 
@@ -411,24 +476,33 @@ FICHES_ACTIONS = Sheet(
         _c("numero_action", "N° action", "code", required=True,
            synonyms=("Numéro action", "Action n°", "N°"), help="Numéro de la fiche.", example="1"),
         _c("intitule", "Intitulé", required=True, synonyms=("Intitulé de l'action", "Action"),
+           max_length=TITLE_LENGTH,
            help="Intitulé de l'action.", example="Co-construire un diagnostic partagé"),
-        _c("axe", "Axe", help="Axe du plan d'action.", example="Axe 1 : Réaliser le diagnostic"),
-        _c("cadre_strategique", "Cadre stratégique", help="Cadre stratégique.", example=""),
-        _c("objectif_strategique", "Objectif stratégique",
+        _c("axe", "Axe", max_length=TITLE_LENGTH, help="Axe du plan d'action.",
+           example="Axe 1 : Réaliser le diagnostic"),
+        _c("cadre_strategique", "Cadre stratégique", max_length=LONG_TEXT_LENGTH,
+           help="Cadre stratégique.", example=""),
+        _c("objectif_strategique", "Objectif stratégique", max_length=LONG_TEXT_LENGTH,
            synonyms=("Objectifs stratégiques", "Objectif(s) stratégique(s)"),
            help="Objectif(s) stratégique(s).", example=""),
-        _c("objectifs_operationnels", "Objectifs opérationnels",
+        _c("objectifs_operationnels", "Objectifs opérationnels", max_length=LONG_TEXT_LENGTH,
            synonyms=("Objectif opérationnel", "Objectif(s) opérationnel(s)"),
            help="Objectif(s) opérationnel(s).", example=""),
-        _c("referent", "Référent", synonyms=("Référent de l'action",), help="Référent.",
+        _c("referent", "Référent", synonyms=("Référent de l'action",), max_length=TITLE_LENGTH,
+           help="Référent.",
            example=""),
-        _c("publics_cibles", "Publics cibles", synonyms=("Public cible",), help="Publics cibles.",
+        _c("publics_cibles", "Publics cibles", max_length=LONG_TEXT_LENGTH,
+           synonyms=("Public cible",), help="Publics cibles.",
            example="Tous les habitants"),
-        _c("partenaires", "Partenaires", help="Partenaires.", example=""),
-        _c("moyens", "Moyens", synonyms=("Moyens à mobiliser",), help="Moyens à mobiliser.",
+        _c("partenaires", "Partenaires", max_length=LONG_TEXT_LENGTH,
+           help="Partenaires.", example=""),
+        _c("moyens", "Moyens", max_length=LONG_TEXT_LENGTH,
+           synonyms=("Moyens à mobiliser",), help="Moyens à mobiliser.",
            example=""),
-        _c("resultats_attendus", "Résultats attendus", help="Résultats attendus.", example=""),
-        _c("modalites", "Modalités de mise en œuvre", synonyms=("Modalités",),
+        _c("resultats_attendus", "Résultats attendus", max_length=LONG_TEXT_LENGTH,
+           help="Résultats attendus.", example=""),
+        _c("modalites", "Modalités de mise en œuvre", max_length=LONG_TEXT_LENGTH,
+           synonyms=("Modalités",),
            help="Modalités de mise en œuvre.", example=""),
         _c("debut", "Début", "year", help="Année de début.", example=2021),
         _c("fin", "Fin", "year", help="Année de fin.", example=2023),
@@ -445,7 +519,8 @@ FINANCEMENTS = Sheet(
         _c("structure", "Structure", required=True, help="Structure financée.",
            example="Multi-accueil La Pépinière"),
         _c("financeur", "Financeur", required=True, help="Qui finance.", example="Caf du Nord"),
-        _c("montant", "Montant (€)", "float", required=True, minimum=0, synonyms=("Montant",),
+        _c("montant", "Montant (€)", "float", required=True, minimum=0, largest=AMOUNT_MAX,
+           synonyms=("Montant",),
            help="Montant en euros.", example=120000),
         _c("dispositif", "Dispositif", help="Bonus territoire CTG, PSU, subvention…",
            example="PSU"),
@@ -469,9 +544,12 @@ COMITES = Sheet(
            help="Comité technique, Comité de pilotage ou Groupe thématique.",
            example="Comité technique"),
         _c("lieu", "Lieu", help="Lieu de la réunion.", example="Mairie"),
-        _c("participants", "Participants", help="Participants.", example="Caf, ville, UTPAS"),
-        _c("ordre_du_jour", "Ordre du jour", help="Ordre du jour.", example="Point d'étape"),
-        _c("compte_rendu", "Compte rendu", synonyms=("Synthèse",), help="Synthèse des échanges.",
+        _c("participants", "Participants", max_length=LONG_TEXT_LENGTH,
+           help="Participants.", example="Caf, ville, UTPAS"),
+        _c("ordre_du_jour", "Ordre du jour", max_length=LONG_TEXT_LENGTH,
+           help="Ordre du jour.", example="Point d'étape"),
+        _c("compte_rendu", "Compte rendu", max_length=LONG_TEXT_LENGTH,
+           synonyms=("Synthèse",), help="Synthèse des échanges.",
            example=""),
     ),
 )
@@ -487,7 +565,7 @@ DECISIONS = Sheet(
     columns=(
         _c("date_comite", "Date du comité", "date", required=True, synonyms=("Date",),
            help="Date du comité qui a pris la décision.", example="2022-03-15"),
-        _c("decision", "Décision", required=True, help="La décision.",
+        _c("decision", "Décision", required=True, max_length=LONG_TEXT_LENGTH, help="La décision.",
            example="Lancer le questionnaire familles"),
         _c("responsable", "Responsable", help="Qui la met en œuvre.", example="Chef de projet"),
         _c("echeance", "Échéance", "date", help="Date limite.", example="2022-06-30"),
@@ -495,7 +573,7 @@ DECISIONS = Sheet(
            choice_synonyms={"encours": "Ouverte", "afaire": "Ouverte", "fait": "Réalisée",
                             "faite": "Réalisée", "realise": "Réalisée"},
            help="Ouverte, Réalisée ou Abandonnée.", example="Ouverte"),
-        _c("suivi", "Suivi", help="Suite donnée.", example=""),
+        _c("suivi", "Suivi", max_length=LONG_TEXT_LENGTH, help="Suite donnée.", example=""),
     ),
 )
 

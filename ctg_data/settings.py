@@ -34,6 +34,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Taille maximale décompressée d'un classeur .xlsx/.ods (Mo), vérifiée avant lecture."),
     Setting("max_rows", 100_000, "Nombre maximal de lignes d'une feuille."),
     Setting("max_columns", 3_000, "Nombre maximal de colonnes d'une feuille."),
+    Setting("max_opendata_mb", 50,
+            "Taille maximale d'un fichier de taux de couverture de la Caf (données ouvertes "
+            "importées en entier), en Mo."),
+    Setting("max_opendata_rows", 300_000,
+            "Nombre maximal de lignes d'un fichier de taux de couverture de la Caf (le fichier "
+            "national par commune compte environ 35 000 lignes par année)."),
     Setting("read_timeout_s", 60, "Durée maximale de lecture d'un fichier (secondes)."),
     Setting("marge_en_bonne_voie", 85.0,
             "Seuil d'atteinte (%) à partir duquel un indicateur est « en bonne voie »."),
@@ -45,6 +51,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Navigateur utilisé pour exporter les graphiques en image (kaleido)."),
     Setting("example_workbook", str(REPO_ROOT / "sample_data" / "ctg_lys_lez_lannoy.xlsx"),
             "Classeur d'exemple chargé quand la base est vide."),
+    Setting("mode", "local",
+            "« local » : un poste, sans connexion (défaut) ; « partage » : connexion obligatoire, "
+            "rôles et droits par territoire, journal d'audit (voir « Déploiement partagé »)."),
+    Setting("duree_session_h", 8,
+            "Mode partagé : durée d'une session (heures) avant de devoir se reconnecter."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -10,16 +10,20 @@ so they get the same messages as an import.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from ctg_data import reading, schemas
 from ctg_data.errors import Problem, UnreadableFile, format_number, format_value, problem
-from ctg_data.formatting import fr_short_date
-from ctg_data.model import CtgData
+from ctg_data.formatting import fr_short_date, printable
+from ctg_data.model import CtgData, conform, empty_table, territory_fields
 from ctg_data.reading import RawSheet, RawWorkbook
 from ctg_data.schemas import (
     ALSH, CODE_INSEE, EQUIPEMENTS, FICHES_ACTIONS, PLAN_ACTION, SHEETS_BY_KEY, TABLE_SHEETS,
@@ -83,6 +87,9 @@ def parse_value(column: Column, raw: object, *, sheet: str | None, row: int | No
         return value, problem(code, sheet=sheet, row=row, column=column.label, value=raw,
                               **params)
 
+    if isinstance(raw, str) and (found := text_problem(column, raw.strip(), sheet=sheet,
+                                                        row=row)):
+        return None, found
     kind = column.type
     if kind == "text":
         text = reading.cell_text(raw)
@@ -103,6 +110,8 @@ def parse_value(column: Column, raw: object, *, sheet: str | None, row: int | No
             value = reading.parse_number(raw, percent=kind == "percent")
         except ValueError:
             return fail("nombre_attendu")
+        if not math.isfinite(value):  # « 1e309 » reads as infinity: never stored
+            return fail("hors_limites", expected=_out_of_range(column, value))
         if kind == "int" and not value.is_integer():
             return fail("entier_attendu")
         if (expected := _out_of_range(column, value)) is not None:
@@ -137,17 +146,46 @@ def parse_value(column: Column, raw: object, *, sheet: str | None, row: int | No
 
 
 def _out_of_range(column: Column, value: float) -> str | None:
-    """None when `value` respects the column's bounds, else what was expected, in French."""
-    low, high = column.minimum, column.maximum
-    if (low is None or value >= low) and (high is None or value <= high):
+    """None when `value` respects the column's bounds (the declared minimum and maximum, and
+    the safety bound `Column.largest` of every number), else what was expected, in French."""
+    low, high = column.bounds
+    if low <= value <= high:  # False for NaN
         return None
-    if low is not None and high is not None:
+    if math.isnan(value) or (column.minimum is None) == (column.maximum is None):
         return f"comprise entre {format_number(low)} et {format_number(high)}"
-    if low == 0:
-        return "positive ou nulle"
-    if low is not None:
-        return f"supérieure ou égale à {format_number(low)}"
+    if value < low:
+        return "positive ou nulle" if low == 0 else f"supérieure ou égale à {format_number(low)}"
     return f"inférieure ou égale à {format_number(high)}"
+
+
+# Characters no text may hold: C0 controls (tab and line breaks only in long texts), DEL, C1,
+# lone surrogates, U+FFFE/U+FFFF, and the `_xHHHH_` escapes of controls that openpyxl writes
+# and Excel turns back into the character. They break the Office exports and the terminal.
+_CONTROLS = r"\x7f-\x9f\ud800-\udfff\ufffe\uffff]|_x(?:00[01][0-9a-f]|007f|00[89][0-9a-f])_"
+_CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f" + _CONTROLS, re.IGNORECASE)
+_CONTROL_NAMES = {"\n": "saut de ligne", "\r": "retour chariot", "\t": "tabulation",
+                  "\x00": "caractère nul", "\x1b": "échappement"}
+_CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f" + _CONTROLS, re.IGNORECASE)
+
+
+def text_problem(column: Column, text: str, *, sheet: str | None = None,
+                  row: int | None = None, header: str | None = None) -> Problem | None:
+    """The problem of text `text` (a cell as read, stripped) in `column`, or None: longer than
+    the column's `text_limit`, or holding a control character (see `_CONTROL_ONE_LINE`).
+    Callable on its own so that a vectorised reader applies the same rule."""
+    where = dict(sheet=sheet, row=row, column=header or column.label)
+    limit = column.text_limit
+    if limit is not None and len(text) > limit:
+        return problem("texte_trop_long", value=text[:100], length=format_number(len(text)),
+                       limit=format_number(limit), **where)
+    pattern = _CONTROL_MULTILINE if column.multiline else _CONTROL_ONE_LINE
+    if (found := pattern.search(text)) is None:
+        return None
+    char = found.group()
+    shown = f"« {char} »" if len(char) > 1 else f"U+{ord(char):04X}"
+    if char in _CONTROL_NAMES:
+        shown = f"{_CONTROL_NAMES[char]}, {shown}"
+    return problem("caractere_controle", value=printable(text[:100]), char=shown, **where)
 
 
 def _is_missing(value: object) -> bool:
@@ -218,14 +256,33 @@ def _missing_columns(sheet: Sheet, tab: str, header_row: int | None, found: set[
 
 @dataclass
 class ParsedTable:
-    """A table sheet after cell parsing: records keyed by column key (or extra header), the
-    Excel row of each record, where columns came from, and the problems found."""
+    """A table sheet after cell parsing: one list of canonical values per column key (or
+    extra header), aligned with `origin.rows` (the Excel row of each kept row), where columns
+    came from, and the problems found."""
 
     sheet: Sheet
     origin: Origin
-    records: list[dict] = field(default_factory=list)
+    columns: dict[str, list] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     has_code_column: bool = False
+
+    def __len__(self) -> int:
+        return len(self.origin.rows)
+
+    @property
+    def records(self) -> list[dict]:
+        """The rows as dicts keyed like `columns` (built on demand: the import works by
+        column)."""
+        keys = list(self.columns)
+        return [dict(zip(keys, values)) for values in zip(*self.columns.values())] \
+            if keys else [{} for _ in self.origin.rows]
+
+    def frame(self, drop: tuple[str, ...] = ()) -> pd.DataFrame:
+        """The parsed values as one DataFrame of Python objects (columns in header order),
+        before `model.conform`."""
+        return pd.DataFrame({key: pd.Series(values, dtype=object)
+                             for key, values in self.columns.items() if key not in drop},
+                            index=pd.RangeIndex(len(self)))
 
 
 def _fill_merged_down(raw: RawSheet, first_data_row: int) -> set[tuple[int, int]]:
@@ -294,38 +351,173 @@ def parse_table(sheet: Sheet, raw: RawSheet) -> ParsedTable:
 
     table.problems += _missing_columns(sheet, raw.name, header_row, set(seen))
 
-    percent_signs: dict[str, bool] = {}
+    # Rows with nothing in a known column are skipped (cells filled from a merged cell
+    # above do not count).
+    indexes = [j for j, _, _ in columns]
+    kept: list[list] = []
     for offset, cells in enumerate(data):
         index = header_index + 1 + offset
-        if all(j >= len(cells) or reading.is_blank(cells[j]) or (index, j) in filled
-               for j, _, _ in columns):
+        if _row_is_empty(cells, indexes, index, filled):
             continue
-        record = {}
-        for j, key, column in columns:
-            raw_value = cells[j] if j < len(cells) else None
-            if column is None:
-                record[key] = reading.cell_text(raw_value)
-                continue
-            value, found = parse_value(column, raw_value, sheet=raw.name, row=index + 1)
-            if found:
-                table.problems.append(replace(found, column=origin.headers[key]))
-            if column.type == "percent" and reading.has_percent_sign(raw_value):
-                percent_signs[key] = True
-            record[key] = value
-        table.records.append(record)
+        kept.append(cells)
         origin.rows.append(index + 1)
 
+    # Column by column: every cell of a column has the same type, most values repeat (years,
+    # types, places), so a column is parsed in one pass (see `parse_column`).
+    width = max(indexes, default=-1) + 1
+    if all(len(cells) >= width for cells in kept):
+        by_column = list(zip(*kept)) if kept else [()] * width
+    else:  # ragged rows (a CSV): missing cells are empty
+        by_column = [[cells[j] if j < len(cells) else None for cells in kept]
+                     for j in range(width)]
     for j, key, column in columns:
-        if column is None or column.type != "percent" or percent_signs.get(key):
+        raws = by_column[j]
+        if column is None:
+            table.columns[key] = [reading.cell_text(v) for v in raws]
             continue
-        values = [r[key] for r in table.records if not _is_missing(r[key])]
-        if values and all(0 <= v <= 1 for v in values) and any(0 < v < 1 for v in values):
-            for record in table.records:
-                if not _is_missing(record[key]):
-                    record[key] = round(record[key] * 100, 10)
+        values, found = parse_column(column, raws, origin.rows, sheet=raw.name,
+                                     header=origin.headers[key])
+        table.problems += found
+        table.columns[key] = values
+
+    for j, key, column in columns:
+        if column is None or column.type != "percent":
+            continue
+        values = table.columns[key]
+        if any(reading.has_percent_sign(cells[j]) for cells in kept
+               if j < len(cells) and isinstance(cells[j], str)):
+            continue
+        numbers = [v for v in values if not _is_missing(v)]
+        if numbers and all(0 <= v <= 1 for v in numbers) and any(0 < v < 1 for v in numbers):
+            table.columns[key] = [v if _is_missing(v) else round(v * 100, 10) for v in values]
             table.problems.append(problem("pourcentages_en_fraction", sheet=raw.name,
                                           row=header_row, column=origin.headers[key]))
     return table
+
+
+def _row_is_empty(cells: list, indexes: list[int], index: int,
+                  filled: set[tuple[int, int]]) -> bool:
+    """True when row `index` has no value in the columns at `indexes` (cells filled from a
+    merged cell above do not count)."""
+    width = len(cells)
+    for j in indexes:
+        if j < width:
+            cell = cells[j]
+            if cell is None or cell == "" or reading.is_blank(cell):
+                continue
+            if not filled or (index, j) not in filled:
+                return False
+    return True
+
+
+def parse_column(column: Column, raws: list, rows: list[int], *, sheet: str | None,
+                 header: str | None = None) -> tuple[list, list[Problem]]:
+    """`parse_value` over the cells `raws` of one column (Excel rows `rows`): the canonical
+    values and the problems, exactly as cell by cell, in row order; `header` is the column's
+    header in the file (its label by default).
+
+    `parse_value` depends only on the column and the cell's value (the row only places its
+    problem), and a column repeats its values (years, types, places): each distinct value is
+    parsed once, plain numbers inside the column's bounds in one vectorised step
+    (`_plain_numbers`), and a value that has a problem is parsed again at each of its rows."""
+    header = header or column.label
+    codes, uniques = _distinct(raws)
+    if codes is None:
+        return _parse_cells(column, raws, rows, range(len(raws)), sheet, header)
+    first = np.full(len(uniques), len(raws), dtype="int64")
+    np.minimum.at(first, codes[codes >= 0], np.flatnonzero(codes >= 0))
+    first = first.tolist()
+    parsed: list = [None] * len(uniques)
+    wrong: list[int] = []
+    todo = range(len(uniques))
+    if column.type in NUMERIC_TYPES:
+        done = _plain_numbers(column, uniques, parsed)
+        if done is not None:
+            todo = [u for u, ok in enumerate(done) if not ok]
+    for u in todo:
+        value, found = parse_value(column, uniques[u], sheet=sheet, row=rows[first[u]])
+        parsed[u] = value
+        if found is not None:
+            wrong.append(u)
+    # -1 (a missing cell: None or NaN) picks the last item, replaced below.
+    values = [parsed[c] for c in codes.tolist()] if uniques else [None] * len(raws)
+    again = np.flatnonzero((codes < 0) | np.isin(codes, wrong)) if wrong else \
+        np.flatnonzero(codes < 0)
+    if not len(again):
+        return values, []
+    fixed, problems = _parse_cells(column, raws, rows, again.tolist(), sheet, header)
+    for i, value in zip(again.tolist(), fixed):
+        values[i] = value
+    return values, problems
+
+
+def _distinct(raws: list) -> tuple[np.ndarray | None, list]:
+    """A code per cell (-1 for None and NaN) and the distinct cell values, or (None, [])
+    when equal cells could parse differently (a column mixing True, 1 and 1.0, which Python
+    holds equal) or cannot be hashed."""
+    classes = set(map(type, raws))
+    if len(classes & {bool, int, float}) > 1 or not classes <= _HASHABLE_CELLS:
+        return None, []
+    cells = np.empty(len(raws), dtype=object)
+    cells[:] = raws
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    return np.asarray(codes), list(uniques)
+
+
+# The classes of cells a reader gives (calamine, csv), which hash and compare as values.
+_HASHABLE_CELLS = frozenset({str, float, int, bool, type(None), dt.date, dt.datetime, dt.time,
+                             dt.timedelta})
+
+
+def _parse_cells(column: Column, raws: list, rows: list[int], indexes, sheet: str | None,
+                 header: str) -> tuple[list, list[Problem]]:
+    """`parse_value` on the cells at `indexes` (in order): their values and problems."""
+    values, problems = [], []
+    for i in indexes:
+        value, found = parse_value(column, raws[i], sheet=sheet, row=rows[i])
+        if found is not None:
+            problems.append(replace(found, column=header))
+        values.append(value)
+    return values, problems
+
+
+def _plain_numbers(column: Column, raws: list, values: list) -> list[bool] | None:
+    """Read the cells of a numeric column that are plain finite numbers (int or float cells)
+    inside the column's bounds (and whole for an "int" column) into `values`; return which
+    cells were read (None when none was). The smallest and largest numbers read this way are
+    checked by `parse_value` itself, so that a rule added there is never bypassed: when they do
+    not come back unchanged and without problem, nothing is read here."""
+    positions = [i for i, raw in enumerate(raws) if raw.__class__ is float or raw.__class__ is int]
+    if not positions:
+        return None
+    try:
+        numbers = np.array([raws[i] for i in positions], dtype="float64")
+    except (OverflowError, ValueError):
+        return None
+    low, high = _bounds(column)
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(numbers) & (numbers >= low) & (numbers <= high)
+        if column.type == "int":
+            ok &= numbers == np.trunc(numbers)
+    if not ok.any():
+        return None
+    for probe in (float(numbers[ok].min()), float(numbers[ok].max())):
+        value, found = parse_value(column, probe, sheet=None, row=None)
+        if found is not None or value != probe:
+            return None
+    done = [False] * len(raws)
+    for i, number, good in zip(positions, numbers.tolist(), ok.tolist()):
+        if good:
+            values[i] = number
+            done[i] = True
+    return done
+
+
+def _bounds(column: Column) -> tuple[float, float]:
+    """The closed interval a number of `column` must lie in (see `_out_of_range`)."""
+    bounds = getattr(column, "bounds", None)
+    low, high = bounds if bounds is not None else (column.minimum, column.maximum)
+    return (-math.inf if low is None else float(low)), (math.inf if high is None else float(high))
 
 
 # --- Territoire ---------------------------------------------------------------------------------
@@ -441,6 +633,17 @@ def _assign_sheets(book: RawWorkbook, file_name: str, sheet_name: str | None
     return chosen, problems
 
 
+@dataclass
+class Validation:
+    """What `validate_book` found: one CtgData per territory, every problem of the file (in
+    the file's order) and, for each problem that concerns some territories only, their codes
+    (a problem absent from `concerns` is about the whole file: a header, a tab)."""
+
+    datasets: list[CtgData]
+    problems: list[Problem]
+    concerns: dict[Problem, tuple[str, ...]] = field(default_factory=dict)
+
+
 def build_datasets(book: RawWorkbook, *, file_name: str = "", sheet: str | None = None,
                    territoire: str | None = None) -> tuple[list[CtgData], list[Problem]]:
     """Every territory's CtgData and every problem of the file (errors and warnings).
@@ -448,6 +651,19 @@ def build_datasets(book: RawWorkbook, *, file_name: str = "", sheet: str | None 
     `sheet` names the sheet of a CSV (else it is guessed from its columns). A file without a
     Territoire sheet applies to the codes of its `Code INSEE` column, else to `territoire`
     when given, else it is an error. Raises UnreadableFile when a CSV's sheet is unknown."""
+    found = validate_book(book, file_name=file_name, sheet=sheet, territoire=territoire)
+    return found.datasets, found.problems
+
+
+def validate_book(book: RawWorkbook, *, file_name: str = "", sheet: str | None = None,
+                  territoire: str | None = None) -> Validation:
+    """`build_datasets`, and which territories each problem concerns.
+
+    Each sheet is parsed, conformed and checked once for the whole file, column by column;
+    the rules that hold within one territory (duplicates, ALSH known in Équipements, plan and
+    fiches…) compare rows of the same territory only; each territory's tables are then row
+    slices of the file's. The datasets and problems are those of checking every territory on
+    its own (`check_data`), in the file's order."""
     chosen, problems = _assign_sheets(book, file_name, sheet)
 
     territories: list[ParsedTerritory] = []
@@ -465,14 +681,14 @@ def build_datasets(book: RawWorkbook, *, file_name: str = "", sheet: str | None 
         if table_sheet.key in chosen:
             parsed = parse_table(table_sheet, chosen[table_sheet.key])
             problems += parsed.problems
-            if parsed.records:
+            if len(parsed):
                 tables[table_sheet.key] = parsed
             elif not any(p.is_error for p in parsed.problems):
                 problems.append(problem("feuille_vide", sheet=parsed.origin.sheet_name))
 
     if TERRITOIRE.key not in chosen:
-        codes = sorted({r.get(CODE_INSEE.key) for t in tables.values() if t.has_code_column
-                        for r in t.records if r.get(CODE_INSEE.key)})
+        codes = sorted({code for t in tables.values() if t.has_code_column
+                        for code in t.columns[CODE_INSEE.key] if code})
         if codes:
             multi = True
         elif territoire:
@@ -483,30 +699,99 @@ def build_datasets(book: RawWorkbook, *, file_name: str = "", sheet: str | None 
 
     known = [t.values.get(CODE_INSEE.key) for t in territories]
     present = frozenset(({TERRITOIRE.key} if TERRITOIRE.key in chosen else set()) | set(tables))
-    split = {key: _split_rows(table, known, multi, problems) for key, table in tables.items()}
+    # Each sheet once for the whole file: the rows of a known territory, conformed, with the
+    # position of their territory in `territories`.
+    frames: dict[str, pd.DataFrame] = {}
+    origins: dict[str, Origin] = {}
+    groups: dict[str, np.ndarray] = {}
+    for key, table in tables.items():
+        positions = _split_rows(table, known, multi, problems)
+        frame = conform(key, table.frame(drop=(CODE_INSEE.key,)))
+        kept = [i for i, position in enumerate(positions) if position >= 0]
+        rows = table.origin.rows
+        if len(kept) < len(positions):
+            frame = frame.take(kept).reset_index(drop=True)
+            rows = [rows[i] for i in kept]
+            positions = [positions[i] for i in kept]
+        frames[key] = frame
+        origins[key] = replace(table.origin, rows=rows)
+        groups[key] = np.asarray(positions, dtype="int64")
 
-    datasets = []
-    for position, territory in enumerate(territories):
-        frames, origins = {}, {}
+    fields = [territory_fields(t.values) for t in territories]
+    owners: dict[int, int] = {}  # id(problem) -> territory position, for non-row problems
+    for position, (territory, values) in enumerate(zip(territories, fields)):
         if territory.origin is not None:
-            origins[TERRITOIRE.key] = territory.origin
-        for key, table in tables.items():
-            picked = split[key][position]
-            records = [table.records[i] for i in picked]
-            frame = pd.DataFrame(records, columns=list(table.origin.headers), dtype=object)
-            frame = frame.drop(columns=[CODE_INSEE.key], errors="ignore")
-            frames[key] = frame
-            origins[key] = replace(table.origin, rows=[table.origin.rows[i] for i in picked])
-        data = CtgData(dict(territory.values), frames, present)
-        datasets.append(data)
-        problems += check_data(data, origins)
+            found = _check_territoire(values, territory.origin)
+        elif values.get(CODE_INSEE.key):
+            found = _check_territory_code(values, None)
+        else:
+            found = []
+        owners.update((id(p), position) for p in found)
+        problems += found
+    years = [_ctg_years(values) for values in fields]
+    problems += _check_tables(_all_tables(frames), origins, groups, years, owners)
+
+    datasets = [CtgData.from_conformed(dict(territory.values), pieces, present)
+                for territory, pieces in zip(territories, _split_frames(frames, groups,
+                                                                        len(territories)))]
     # Read in the file's order: file-level problems, then tab by tab, row by row.
     tab_order = {name: i for i, name in enumerate(book.tab_names)}
     tab_order.update({raw.name: i for i, raw in enumerate(chosen.values()) if book.kind == "csv"})
     problems = sorted(_without_repeats(problems),
                       key=lambda p: (-1 if p.sheet is None else tab_order.get(p.sheet, 0),
                                      p.row or 0))
-    return datasets, problems
+    return Validation(datasets, problems,
+                      _concerns(problems, territories, known, origins, groups, owners))
+
+
+def _all_tables(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """`frames` completed with an empty table for every sheet it lacks."""
+    return {sheet.key: frames[sheet.key] if sheet.key in frames else empty_table(sheet.key)
+            for sheet in TABLE_SHEETS}
+
+
+def _split_frames(frames: dict[str, pd.DataFrame], groups: dict[str, np.ndarray],
+                  count: int) -> list[dict[str, pd.DataFrame]]:
+    """For each of `count` territories, its rows of each frame (in file order, new index)."""
+    pieces: list[dict[str, pd.DataFrame]] = [{} for _ in range(count)]
+    for key, frame in frames.items():
+        group = groups[key]
+        order = np.argsort(group, kind="stable")
+        if not (order == np.arange(len(order))).all():
+            frame = frame.take(order)
+        bounds = np.searchsorted(group[order], np.arange(count + 1)).tolist()
+        for position in range(count):
+            start, stop = bounds[position], bounds[position + 1]
+            piece = frame.iloc[start:stop]
+            piece.index = pd.RangeIndex(stop - start)
+            pieces[position][key] = piece
+    return pieces
+
+
+def _concerns(problems: list[Problem], territories: list[ParsedTerritory], codes: list,
+              origins: dict[str, Origin], groups: dict[str, np.ndarray],
+              owners: dict[int, int]) -> dict[Problem, tuple[str, ...]]:
+    """The territory codes each problem concerns: that of its row (a table row, or the
+    territory's row or fields of the Territoire sheet), or the one whose rule found it; a
+    problem of a header or a tab concerns the whole file and is left out."""
+    at: dict[tuple, int] = {}
+    for key, origin in origins.items():
+        at.update(zip(((origin.sheet_name, row) for row in origin.rows), groups[key].tolist()))
+    for position, territory in enumerate(territories):
+        origin = territory.origin
+        if origin is None:
+            continue
+        rows = origin.rows if origin.field_rows is None else origin.field_rows.values()
+        at.update(((origin.sheet_name, row), position) for row in rows)
+    concerns: dict[Problem, tuple[str, ...]] = {}
+    for item in problems:
+        position = owners.get(id(item))
+        if position is None and item.row is not None:
+            position = at.get((item.sheet, item.row))
+        code = codes[position] if position is not None else None
+        if code:
+            concerns[item] = tuple(dict.fromkeys((*concerns.get(item, ()), str(code))))
+    return concerns
 
 
 def _duplicate_territories(territories: list[ParsedTerritory]) -> list[Problem]:
@@ -526,33 +811,36 @@ def _duplicate_territories(territories: list[ParsedTerritory]) -> list[Problem]:
 
 
 def _split_rows(table: ParsedTable, codes: list, multi: bool, problems: list[Problem]
-                ) -> list[list[int]]:
-    """For each territory (in `codes` order), the indexes of the table's records that belong
-    to it; rows naming no known territory are reported."""
-    picked: list[list[int]] = [[] for _ in codes]
+                ) -> list[int]:
+    """For each row of the table, the position in `codes` of its territory, or -1; rows
+    naming no known territory are reported."""
     origin = table.origin
     if multi and not table.has_code_column:
         problems.append(problem(
             "colonne_obligatoire_absente", sheet=origin.sheet_name, row=origin.header_row,
             column=CODE_INSEE.label, label=CODE_INSEE.label,
             synonyms=" : un classeur qui couvre plusieurs territoires l'exige sur chaque feuille"))
-        return picked
+        return [-1] * len(table)
     position = {code: i for i, code in enumerate(codes)}
-    for index, record in enumerate(table.records):
-        code = record.get(CODE_INSEE.key) if table.has_code_column else None
+    values = table.columns[CODE_INSEE.key] if table.has_code_column else [None] * len(table)
+    picked = []
+    listed = None
+    for index, code in enumerate(values):
+        if code is not None and code in position:
+            picked.append(position[code])
+            continue
+        picked.append(-1)
         where = dict(sheet=origin.sheet_name, row=origin.rows[index],
                      column=origin.column(CODE_INSEE))
         if code is None:
             if multi:
                 problems.append(problem("valeur_obligatoire", **where))
             elif codes:
-                picked[0].append(index)
-        elif code in position:
-            picked[position[code]].append(index)
+                picked[-1] = 0
         else:
-            problems.append(problem("territoire_inconnu", value=code,
-                                    codes=", ".join(str(c) for c in codes if c) or "aucun",
-                                    **where))
+            if listed is None:
+                listed = ", ".join(str(c) for c in codes if c) or "aucun"
+            problems.append(problem("territoire_inconnu", value=code, codes=listed, **where))
     return picked
 
 
@@ -591,16 +879,83 @@ def check_data(data: CtgData, origins: dict[str, Origin] | None = None) -> list[
                                       or default_origin(TERRITOIRE))
     elif data.territoire.get(CODE_INSEE.key):
         problems += _check_territory_code(data.territoire, None)
+    problems += _check_tables(data.tables, origins or {}, {}, [data.ctg_years()])
+    return problems
+
+
+def _check_tables(tables: dict[str, pd.DataFrame], origins: dict[str, Origin],
+                  groups: dict[str, np.ndarray], years: list[tuple], owners: dict | None = None
+                  ) -> list[Problem]:
+    """The rules on the tables of one territory, or of several at once: `groups[sheet]` gives
+    the territory (a position) of each row (every row is territory 0 when absent) and
+    `years[position]` its CTG's first and last years. Rows are compared with rows of their
+    own territory only; the problems come in the order of checking each territory alone
+    once sorted by sheet and row. `owners` receives id(problem) -> position for the
+    problems found on a header row."""
+    problems: list[Problem] = []
     for sheet in TABLE_SHEETS:
-        frame = data.tables[sheet.key]
+        frame = tables[sheet.key]
         if frame.empty:
             continue
-        origin = (origins or {}).get(sheet.key) or default_origin(sheet, len(frame))
-        problems += _check_cells(sheet, frame, origin)
-        problems += _check_duplicates(sheet, frame, origin)
-    problems += _check_rows(data, origins or {})
-    problems += _check_cross_sheets(data, origins or {})
+        origin = _origin(origins, sheet, frame)
+        problems += _check_cells_by_value(sheet, frame, origin)
+        problems += _check_duplicates(sheet, frame, origin, groups.get(sheet.key))
+    problems += _check_rows(tables, origins)
+    problems += _check_cross_sheets(tables, origins, groups, years, owners)
     return problems
+
+
+def _ctg_years(values: dict) -> tuple[int | None, int | None]:
+    """First and last year of the convention (as `CtgData.ctg_years`)."""
+    def year(v):
+        return int(str(v)[:4]) if v not in (None, "") else None
+    return year(values.get("debut_ctg")), year(values.get("fin_ctg"))
+
+
+def _group_list(groups: dict[str, np.ndarray], key: str, length: int) -> list[int]:
+    group = groups.get(key)
+    return [0] * length if group is None else group.tolist()
+
+
+def _check_cells_by_value(sheet: Sheet, frame: pd.DataFrame, origin: Origin) -> list[Problem]:
+    """`_check_cells(sheet, frame, origin)`, column by column, each distinct value checked
+    once: a cell's problems depend only on its column and value (its row and header only
+    place the message), so the cells of a value found wrong are then checked at their rows;
+    a column of unhashable or mixed-type values is checked cell by cell."""
+    declared = [c.key for c in sheet.columns if c.key in frame]
+    problems: list[Problem] = []
+    for key in [*declared, *(k for k in frame.columns if k not in set(declared))]:
+        part = frame[[key]]
+        try:
+            codes = _value_codes(part[key])
+        except TypeError:
+            codes = None
+        if codes is None:
+            problems += _check_cells(sheet, part, origin)
+            continue
+        distinct, first = np.unique(codes, return_index=True)
+        found = _check_cells(sheet, part.take(first),
+                             replace(origin, rows=[origin.rows[i] for i in first.tolist()]))
+        if not found:
+            continue
+        wrong_rows = {p.row for p in found}
+        wrong = [code for code, i in zip(distinct.tolist(), first.tolist())
+                 if origin.rows[i] in wrong_rows]
+        where = np.flatnonzero(np.isin(codes, wrong))
+        problems += _check_cells(sheet, part.take(where),
+                                 replace(origin, rows=[origin.rows[i] for i in where.tolist()]))
+    return problems
+
+
+def _value_codes(series: pd.Series) -> np.ndarray | None:
+    """One integer per distinct value of `series` (missing values share -1), or None when
+    equal values could differ for the rules (a column mixing types, like 1 and True)."""
+    if series.dtype == object:
+        kinds = {value.__class__ for value in series.tolist() if not _is_missing(value)}
+        if len(kinds) > 1:
+            return None
+    codes, _ = pd.factorize(series, use_na_sentinel=True)
+    return np.asarray(codes)
 
 
 def _check_territoire(values: dict, origin: Origin) -> list[Problem]:
@@ -646,38 +1001,104 @@ def _check_territory_code(values: dict, origin: Origin | None) -> list[Problem]:
 
 
 def _check_cells(sheet: Sheet, frame: pd.DataFrame, origin: Origin) -> list[Problem]:
-    """Required values, bounds, whole numbers and allowed values, cell by cell."""
+    """Required values, bounds, whole numbers and allowed values, cell by cell; texts (those
+    of unknown columns too) within their length and free of control characters."""
     problems = []
-    for column in sheet.columns:
+    declared = {c.key for c in sheet.columns}
+    extra = []  # unknown columns (long texts) and the plan's year columns (numbers)
+    for key in frame.columns:
+        if key in declared:
+            continue
+        year = schemas.year_of_header(key) if sheet.year_columns else None
+        extra.append(Column(key=str(key), label=str(key), type="float") if year
+                     else Column(key=str(key), label=str(key),
+                                 max_length=schemas.LONG_TEXT_LENGTH))
+    for column in (*sheet.columns, *extra):
         if column.key not in frame:
             continue
         header = origin.column(column)
-        for index, value in enumerate(frame[column.key].tolist()):
+        values = frame[column.key].tolist()
+        if column.type in ("text", "code"):
+            problems += _text_problems(column, values, origin, header)
+        for index, value in enumerate(values):
             where = dict(sheet=origin.sheet_name, row=origin.rows[index], column=header)
             if _is_missing(value) or value == "":
                 if column.required:
                     problems.append(problem("valeur_obligatoire", **where))
                 continue
             if column.type in NUMERIC_TYPES:
-                if column.type == "int" and not float(value).is_integer():
+                try:
+                    number = float(value)
+                except (TypeError, ValueError):
+                    problems.append(problem("nombre_attendu", value=printable(value), **where))
+                    continue
+                expected = _out_of_range(column, number)
+                if column.type == "int" and math.isfinite(number) and not number.is_integer():
                     problems.append(problem("entier_attendu", value=value, **where))
-                elif (expected := _out_of_range(column, float(value))) is not None:
+                elif expected is not None:
                     problems.append(problem("hors_limites", value=value, expected=expected,
                                             **where))
             elif column.type == "choice" and value not in column.choices:
-                problems.append(problem("valeur_non_autorisee", value=value,
+                problems.append(problem("valeur_non_autorisee", value=printable(value),
                                         allowed=", ".join(column.choices), **where))
     return problems
+
+
+def _text_problems(column: Column, values: list, origin: Origin, header: str) -> list[Problem]:
+    """`text_problem` on each text of a column, after one scan of them all (the common case,
+    nothing wrong, costs a join and one regular-expression search)."""
+    texts = [v for v in values if isinstance(v, str)]
+    if not texts:
+        return []
+    pattern = _CONTROL_MULTILINE if column.multiline else _CONTROL_ONE_LINE
+    if max(map(len, texts)) <= (column.text_limit or math.inf) and \
+            pattern.search(" ".join(texts)) is None:
+        return []
+    return [found for index, value in enumerate(values) if isinstance(value, str)
+            if (found := text_problem(column, value, sheet=origin.sheet_name,
+                                       row=origin.rows[index], header=header))]
 
 
 def _comparable(value: object) -> object:
     if _is_missing(value):
         return None
-    return normalise(value) if isinstance(value, str) else value
+    return _fold(value) if isinstance(value, str) else value
 
 
-def _check_duplicates(sheet: Sheet, frame: pd.DataFrame, origin: Origin) -> list[Problem]:
-    """Two rows with the same values in the sheet's identifying columns (`Sheet.unique`)."""
+_UNIT_SUFFIX = re.compile(r"\s*[\(\[][^\)\]]*[\)\]]\s*$")
+_NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE"})
+
+
+@lru_cache(maxsize=1 << 16)
+def _fold(text: str) -> str:
+    """`schemas.normalise(text)` for a text, in a few C-level string operations: the
+    accents that NFKD splits off are dropped with every other character outside a-z0-9 (the
+    rows of a file compare thousands of names, the same ones in several sheets)."""
+    s = text.strip()
+    s = _UNIT_SUFFIX.sub("", s) or s
+    if not s.isascii():
+        s = unicodedata.normalize("NFKD", s.translate(_LIGATURES))
+    return _NOT_ALPHANUMERIC.sub("", s.lower())
+
+
+def _folded(series: pd.Series) -> list:
+    """`_comparable` of every value of `series`, each distinct value folded once."""
+    values = series.tolist()
+    try:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    except TypeError:
+        return [_comparable(v) for v in values]
+    folded = [_comparable(v) for v in uniques.tolist()] if series.dtype == object else None
+    if folded is None:
+        return [None if _is_missing(v) else v for v in values]
+    return [folded[c] if c >= 0 else None for c in codes.tolist()]
+
+
+def _check_duplicates(sheet: Sheet, frame: pd.DataFrame, origin: Origin,
+                      group: np.ndarray | None = None) -> list[Problem]:
+    """Two rows (of the same territory, `group`) with the same values in the sheet's
+    identifying columns (`Sheet.unique`)."""
     keys = [k for k in sheet.unique if k in frame]
     if not keys:
         return []
@@ -685,15 +1106,18 @@ def _check_duplicates(sheet: Sheet, frame: pd.DataFrame, origin: Origin) -> list
         f"« {origin.column(sheet.column(k))} »" for k in keys)
     seen: dict[tuple, int] = {}
     problems = []
-    for index, row in enumerate(zip(*(frame[k].tolist() for k in keys))):
-        identity = tuple(_comparable(v) for v in row)
+    firsts = frame[keys[0]].tolist()
+    groups = [0] * len(frame) if group is None else group.tolist()
+    for index, (territory, *identity) in enumerate(zip(groups, *(_folded(frame[k])
+                                                                   for k in keys))):
         if all(v is None for v in identity):
             continue
+        identity = (territory, *identity)
         if identity in seen:
             problems.append(problem(
                 "doublon", sheet=origin.sheet_name, row=origin.rows[index],
-                column=origin.column(sheet.column(keys[0])), value=row[0], columns=labels,
-                other=seen[identity]))
+                column=origin.column(sheet.column(keys[0])), value=firsts[index],
+                columns=labels, other=seen[identity]))
         else:
             seen[identity] = origin.rows[index]
     return problems
@@ -707,20 +1131,21 @@ def _year_part(value: str) -> int:
     return int(str(value)[:4])
 
 
-def _check_rows(data: CtgData, origins: dict[str, Origin]) -> list[Problem]:
+def _check_rows(tables: dict[str, pd.DataFrame], origins: dict[str, Origin]) -> list[Problem]:
     """Rules between cells of one row: places of structures that have a capacity, opening
     before closing, minimal age below maximal age."""
     problems = []
-    equipements = data.tables[EQUIPEMENTS.key]
+    equipements = tables[EQUIPEMENTS.key]
     if not equipements.empty:
         origin = _origin(origins, EQUIPEMENTS, equipements)
-        for index, (kind, places) in enumerate(zip(equipements["type"], equipements["places"])):
+        for index, (kind, places) in enumerate(zip(equipements["type"].tolist(),
+                                                   equipements["places"].tolist())):
             if kind in schemas.TYPES_WITH_CAPACITY and _is_missing(places):
                 problems.append(problem(
                     "places_obligatoires", sheet=origin.sheet_name, row=origin.rows[index],
                     column=origin.column(EQUIPEMENTS.column("places")), type=kind))
-        for index, (opened, closed) in enumerate(zip(equipements["ouverture"],
-                                                     equipements["fermeture"])):
+        for index, (opened, closed) in enumerate(zip(equipements["ouverture"].tolist(),
+                                                     equipements["fermeture"].tolist())):
             if _is_missing(opened) or _is_missing(closed):
                 continue
             late = (_year_part(opened) > _year_part(closed)) or (
@@ -731,11 +1156,12 @@ def _check_rows(data: CtgData, origins: dict[str, Origin]) -> list[Problem]:
                     row=origin.rows[index], column=origin.column(EQUIPEMENTS.column("ouverture")),
                     value=fr_short_date(opened), other=fr_short_date(closed)))
     for sheet in TABLE_SHEETS:
-        frame = data.tables[sheet.key]
+        frame = tables[sheet.key]
         if frame.empty or not {"age_min", "age_max"} <= set(frame.columns):
             continue
         origin = _origin(origins, sheet, frame)
-        for index, (low, high) in enumerate(zip(frame["age_min"], frame["age_max"])):
+        for index, (low, high) in enumerate(zip(frame["age_min"].tolist(),
+                                                frame["age_max"].tolist())):
             if not _is_missing(low) and not _is_missing(high) and low > high:
                 problems.append(problem(
                     "age_min_superieur", sheet=origin.sheet_name, row=origin.rows[index],
@@ -744,45 +1170,67 @@ def _check_rows(data: CtgData, origins: dict[str, Origin]) -> list[Problem]:
     return problems
 
 
-def _check_cross_sheets(data: CtgData, origins: dict[str, Origin]) -> list[Problem]:
-    """Rules between sheets: ALSH names known in Équipements, plan year columns inside the
-    CTG period, fiches actions and plan numbers matching each other."""
+def _check_cross_sheets(tables: dict[str, pd.DataFrame], origins: dict[str, Origin],
+                        groups: dict[str, np.ndarray], years: list[tuple],
+                        owners: dict | None = None) -> list[Problem]:
+    """Rules between sheets, within each territory: ALSH names known in Équipements, plan
+    year columns inside the CTG period, fiches actions and plan numbers matching each other
+    (see `_check_tables` for `groups`, `years` and `owners`)."""
     problems = []
-    alsh, equipements = data.tables[ALSH.key], data.tables[EQUIPEMENTS.key]
+    alsh, equipements = tables[ALSH.key], tables[EQUIPEMENTS.key]
     if not alsh.empty and not equipements.empty:
         origin = _origin(origins, ALSH, alsh)
-        known = {normalise(n) for n in equipements["nom"] if not _is_missing(n)}
+        with_equipements = set(_group_list(groups, EQUIPEMENTS.key, len(equipements)))
+        known = {(territory, name) for territory, name in zip(
+            _group_list(groups, EQUIPEMENTS.key, len(equipements)), _folded(equipements["nom"]))
+            if name is not None}
         reported = set()
-        for index, name in enumerate(alsh["nom"]):
-            if _is_missing(name) or normalise(name) in known or normalise(name) in reported:
+        for index, (territory, name, folded) in enumerate(zip(
+                _group_list(groups, ALSH.key, len(alsh)), alsh["nom"].tolist(),
+                _folded(alsh["nom"]))):
+            if territory not in with_equipements or _is_missing(name) \
+                    or (territory, folded) in known or (territory, folded) in reported:
                 continue
-            reported.add(normalise(name))
+            reported.add((territory, folded))
             problems.append(problem("alsh_absent_des_equipements", sheet=origin.sheet_name,
                                     row=origin.rows[index],
                                     column=origin.column(ALSH.column("nom")), value=name))
 
-    plan = data.tables[PLAN_ACTION.key]
+    plan = tables[PLAN_ACTION.key]
     if not plan.empty:
-        debut, fin = data.ctg_years()
         origin = _origin(origins, PLAN_ACTION, plan)
-        if debut and fin:
-            for year in _plan_year_columns(plan):
-                if not debut <= int(year) <= fin and plan[year].notna().any():
-                    problems.append(problem(
+        plan_groups = np.asarray(_group_list(groups, PLAN_ACTION.key, len(plan)))
+        year_columns = _plan_year_columns(plan)
+        filled = {year: set(plan_groups[plan[year].notna().to_numpy()].tolist())
+                  for year in year_columns}
+        for territory in sorted(set(plan_groups.tolist())):
+            debut, fin = years[territory]
+            if not (debut and fin):
+                continue
+            for year in year_columns:
+                if not debut <= int(year) <= fin and territory in filled[year]:
+                    found = problem(
                         "annee_hors_ctg", sheet=origin.sheet_name, row=origin.header_row,
-                        column=origin.column(year), value=year, debut=debut, fin=fin))
+                        column=origin.column(year), value=year, debut=debut, fin=fin)
+                    if owners is not None:
+                        owners[id(found)] = territory
+                    problems.append(found)
 
-    fiches = data.tables[FICHES_ACTIONS.key]
+    fiches = tables[FICHES_ACTIONS.key]
     if not plan.empty and not fiches.empty:
-        plan_numbers = _numbers(plan["numero_action"])
-        fiche_numbers = _numbers(fiches["numero_action"])
-        if plan_numbers:
-            problems += _unmatched_actions("fiche_non_utilisee", FICHES_ACTIONS, fiches,
-                                           _origin(origins, FICHES_ACTIONS, fiches),
-                                           fiche_numbers, plan_numbers)
-        problems += _unmatched_actions("action_sans_fiche", PLAN_ACTION, plan,
-                                       _origin(origins, PLAN_ACTION, plan), plan_numbers,
-                                       fiche_numbers)
+        plan_numbers = _numbers(plan["numero_action"],
+                                _group_list(groups, PLAN_ACTION.key, len(plan)))
+        fiche_numbers = _numbers(fiches["numero_action"],
+                                 _group_list(groups, FICHES_ACTIONS.key, len(fiches)))
+        plan_origin = _origin(origins, PLAN_ACTION, plan)
+        fiche_origin = _origin(origins, FICHES_ACTIONS, fiches)
+        for territory in sorted(set(plan_numbers) & set(fiche_numbers)):
+            mine, theirs = plan_numbers[territory], fiche_numbers[territory]
+            if mine:
+                problems += _unmatched_actions("fiche_non_utilisee", FICHES_ACTIONS, fiches,
+                                               fiche_origin, theirs, mine)
+            problems += _unmatched_actions("action_sans_fiche", PLAN_ACTION, plan,
+                                           plan_origin, mine, theirs)
     return problems
 
 
@@ -800,10 +1248,12 @@ def _plan_year_columns(plan: pd.DataFrame) -> list[str]:
     return [c for c in plan.columns if c not in declared and schemas.year_of_header(c)]
 
 
-def _numbers(values: pd.Series) -> dict[str, int]:
-    """Action numbers (compared without case, spaces or punctuation) -> first row index."""
-    found: dict[str, int] = {}
-    for index, value in enumerate(values):
+def _numbers(values: pd.Series, groups: list[int]) -> dict[int, dict[str, int]]:
+    """For each territory of `groups` that has rows: its action numbers (compared without
+    case, spaces or punctuation) -> first row index."""
+    found: dict[int, dict[str, int]] = {territory: {} for territory in groups}
+    for index, (territory, value) in enumerate(zip(groups, values.tolist())):
         if not _is_missing(value) and str(value).strip():
-            found.setdefault(normalise(value), index)
+            found[territory].setdefault(_fold(value) if isinstance(value, str)
+                                        else normalise(value), index)
     return found

@@ -7,7 +7,7 @@ found (all at once). Nothing in a report with errors may be stored: its `dataset
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ctg_data import reading, validation
 from ctg_data.errors import Problem, problems_table
@@ -24,6 +24,9 @@ class Report:
     warnings: list[Problem]
     file_name: str
     content_hash: str
+    # The territory codes each problem concerns (its row's territory, or the territory whose
+    # rule found it); a problem absent from it is about the whole file (a header, a tab).
+    concerns: dict[Problem, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -38,6 +41,20 @@ class Report:
     def lines(self) -> list[str]:
         """Every problem as one French sentence, errors first."""
         return [p.as_line() for p in self.problems]
+
+    def warnings_by_territory(self) -> dict[str, list[Problem]]:
+        """For each territory of `datasets`, the warnings that concern it: its own and those
+        of the whole file, in the report's order (what its version stores)."""
+        found: dict[str, list[Problem]] = {d.code: [] for d in self.datasets}
+        for item in self.warnings:
+            try:
+                codes = self.concerns.get(item)
+            except TypeError:  # a problem holding an unhashable value: about the whole file
+                codes = None
+            for code in (found if codes is None else codes):
+                if code in found:
+                    found[code].append(item)
+        return found
 
     def table(self):
         """Every problem as a table (Gravité, Feuille, Ligne, Colonne, Valeur, Message)."""
@@ -54,9 +71,9 @@ def load_workbook(content: bytes, file_name: str, *, sheet: str | None = None,
     too large, zip bomb, too slow to read, CSV with no recognisable columns."""
     content_hash = hashlib.sha256(content).hexdigest()
     book = reading.read_workbook(content, file_name)
-    datasets, problems = validation.build_datasets(book, file_name=file_name, sheet=sheet,
-                                                   territoire=territoire)
-    errors = [p for p in problems if p.is_error]
-    warnings = [p for p in problems if not p.is_error]
-    return Report(datasets=[] if errors else datasets, errors=errors, warnings=warnings,
-                  file_name=file_name, content_hash=content_hash)
+    found = validation.validate_book(book, file_name=file_name, sheet=sheet,
+                                     territoire=territoire)
+    errors = [p for p in found.problems if p.is_error]
+    warnings = [p for p in found.problems if not p.is_error]
+    return Report(datasets=[] if errors else found.datasets, errors=errors, warnings=warnings,
+                  file_name=file_name, content_hash=content_hash, concerns=found.concerns)

@@ -54,6 +54,9 @@ READING_RULES = (
     "colonne ; rien n'est enregistré tant qu'il reste une erreur. Les avertissements ne bloquent "
     "pas l'import.",
     "Les feuilles « Instructions », « Sources » et « Notes » sont ignorées à la lecture.",
+    "Chaque nombre a des limites (colonne « Valeurs/plage ») et chaque texte une longueur "
+    "maximale ; les caractères de contrôle invisibles (caractère nul, échappement, « _x0001_ »…) "
+    "sont refusés, et les sauts de ligne ne sont acceptés que dans les textes longs.",
 )
 
 _BOLD = Font(bold=True)
@@ -226,20 +229,23 @@ def write_workbook(datasets: list[CtgData]) -> bytes:
 # -- template and documentation ---------------------------------------------------------------
 
 def _number(x: float) -> str:
-    return (f"{int(x)}" if float(x).is_integer() else f"{x}".replace(".", ",")).replace("-", "−")
+    text = f"{int(x):,}".replace(",", "\u202f") if float(x).is_integer() else \
+        f"{x}".replace(".", ",")
+    return text.replace("-", "−")
 
 
 def allowed_values(column: Column) -> str:
-    """The allowed values or the range of a column, in French (« 0 à 100 », « ≥ 0 »…)."""
+    """The allowed values, the range or the longest text of a column, in French
+    (« 0 à 100 », « 0 à 1 000 000 », « 200 caractères au plus »…)."""
     parts = []
     if column.choices:
         parts.append(" / ".join(column.choices))
-    if column.minimum is not None and column.maximum is not None:
-        parts.append(f"{_number(column.minimum)} à {_number(column.maximum)}")
-    elif column.minimum is not None:
-        parts.append(f"≥ {_number(column.minimum)}")
-    elif column.maximum is not None:
-        parts.append(f"≤ {_number(column.maximum)}")
+    if column.type in ("int", "float", "percent"):
+        low, high = column.bounds  # every number is bounded (schemas.Column.largest)
+        parts.append(f"{_number(low)} à {_number(high)}")
+    elif column.type in ("text", "code") and column.text_limit:
+        parts.append(f"{_number(column.text_limit)} caractères au plus"
+                     + ("" if column.multiline else ", sur une ligne"))
     if column.default not in (None, ""):
         parts.append(f"par défaut : {column.default}")
     return " ; ".join(parts)

@@ -6,6 +6,7 @@ import streamlit as st
 
 import ctg_ui
 from ctg_data import definitions, indicators, settings
+from ctg_data import references as refmod
 from ctg_data import formatting as fmt
 from ctg_data.schemas import TABLE_SHEETS
 
@@ -115,10 +116,14 @@ if missing:
 else:
     st.success("Toutes les feuilles du classeur sont renseignées.", icon=":material/check:")
 ctg_ui.table_block(loaded, "donnees-chargees", formats={"Lignes": "int"}, key="donnees_chargees")
-refs = ctg_ui.store().references()
-if len(refs):
-    st.caption(f"Données de référence importées (Caf, INSEE) : {fmt.fr_number(len(refs))} "
-               "valeurs. Les valeurs nationales publiées sont intégrées à l'application.")
+# Only the imports and the territory's own rows are read: a national file holds 500 000 values.
+imported = ctg_ui.store().reference_imports()
+if imported:
+    own = len(refmod.territory_references(ctg_ui.store(), data, national=False))
+    st.caption(f"Données de référence importées (Caf, INSEE) : "
+               f"{fmt.fr_count(len(imported), 'fichier')} ; "
+               f"{fmt.fr_count(own, 'valeur', 'valeurs')} pour ce territoire et ses niveaux de "
+               "comparaison. Les valeurs nationales publiées sont intégrées à l'application.")
 else:
     st.caption("Aucune donnée de référence importée : seules les valeurs nationales intégrées "
                "à l'application servent de comparaison. Les fichiers de la Caf (data.caf.fr) et "

@@ -27,17 +27,21 @@ left, right = st.columns([2, 1])
 choice = left.radio("Format", list(FORMATS), format_func=FORMATS.get, horizontal=True,
                     key="ba_format")
 identity = (data.code, ctg_ui.version_id(), annee, choice)
-if right.button("Préparer le bilan", key="ba_generer", type="primary",
-                icon=":material/summarize:"):
+if not ctg_ui.can("export", data.code):
+    right.caption("Le téléchargement du bilan est réservé aux éditeurs du territoire et aux "
+                  "administrateurs.")
+elif right.button("Préparer le bilan", key="ba_generer", type="primary",
+                  icon=":material/summarize:"):
     bar = st.progress(0.0, text="Préparation du bilan…")
     content = bilan.build_bilan(data, annee, choice, store=ctg_ui.store(),
                                 cible=st.session_state.get("cible_taux"),
                                 progress=lambda f, m: bar.progress(min(max(float(f), 0.0), 1.0),
                                                                    text=m))
     bar.empty()
+    ctg_ui.record_export(f"Bilan {annee} ({choice}).", data.code)
     st.session_state["_bilan"] = (identity, content)
 ready = st.session_state.get("_bilan")
-if ready and ready[0] == identity:
+if ready and ready[0] == identity and ctg_ui.can("export", data.code):
     st.download_button(f"Télécharger le bilan {annee} ({FORMATS[choice]})", ready[1],
                        file_name=f"bilan_ctg_{data.code}_{annee}.{choice}",
                        mime=bilan.MIME_TYPES[choice], key="ba_telecharger",

@@ -76,7 +76,8 @@ if not ctg_ui.presentation():
             st.session_state["contour"] = json.loads(contour.getvalue().decode("utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError):
             st.session_state["contour"] = None
-            st.error(f"Le fichier « {contour.name} » n'est pas un GeoJSON lisible.")
+            st.error(f"Le fichier « {ctg_ui.escape_md(contour.name)} » n'est pas un GeoJSON "
+                     "lisible.")
 ctg_ui.chart_block("carte_structures", data, annee, refs,
                    contour=st.session_state.get("contour"))
 

@@ -9,8 +9,11 @@ import streamlit as st
 
 import ctg_ui
 from ctg_data import exports, importing, opendata, settings, writing
+from ctg_data import references as refmod
 from ctg_data import formatting as fmt
+from ctg_data.accounts import AccessDenied
 from ctg_data.errors import UnreadableFile, problems_table
+from ctg_data.storage import StorageError
 from ctg_data.schemas import TABLE_SHEETS
 from ctg_data.workbook import load_workbook
 
@@ -45,10 +48,11 @@ if not infos:
     st.info("La base ne contient encore aucun territoire. Importez le classeur de votre "
             "territoire ci-dessous, ou chargez l'exemple de Lys-lez-Lannoy pour découvrir le "
             "tableau de bord.", icon=":material/info:")
-    if st.button("Charger l'exemple (Lys-lez-Lannoy)", key="charger_exemple", type="primary",
-                 icon=":material/download:"):
+    if ctg_ui.import_allowed() and st.button(
+            "Charger l'exemple (Lys-lez-Lannoy)", key="charger_exemple", type="primary",
+            icon=":material/download:"):
         with st.status("Chargement du classeur d'exemple…") as status:
-            outcome = importing.import_example(store)
+            outcome = importing.import_example(store, actor=ctg_ui.actor())
             status.update(label="Exemple chargé.", state="complete")
         if outcome is None:
             flash("warning", "Le classeur d'exemple est introuvable ou la base n'est plus vide.")
@@ -58,15 +62,26 @@ if not infos:
 
 # --- Import --------------------------------------------------------------------------------
 st.header("Importer un fichier", anchor="importer")
-st.markdown("Déposez un **classeur CTG** (.xlsx, .xlsm, .xls, .ods — toutes les feuilles ou "
-            "seulement celles à mettre à jour), une feuille du classeur en **CSV**, ou un fichier "
-            "de **données ouvertes** (taux de couverture de la Caf, fichiers communaux de "
-            "l'INSEE). Rien n'est enregistré tant que vous n'avez pas confirmé, et jamais si le "
-            "fichier contient une erreur.")
-uploaded = st.file_uploader("Fichier à importer", key="fichier",
-                            type=["xlsx", "xlsm", "xls", "ods", "csv"])
-st.caption(f"Formats acceptés : .xlsx, .xlsm, .xls, .ods, .csv — "
-           f"{settings.get('max_file_mb')} Mo au plus.")
+uploaded = None
+if not ctg_ui.import_allowed():
+    # Shared mode: a reader, or an editor of other territories (the core refuses it anyway).
+    st.info("Votre compte ne permet pas d'importer des données pour ce territoire : "
+            "adressez-vous à un administrateur.", icon=":material/lock:")
+else:
+    st.markdown("Déposez un **classeur CTG** (.xlsx, .xlsm, .xls, .ods — toutes les feuilles "
+                "ou seulement celles à mettre à jour), une feuille du classeur en **CSV**, ou un "
+                "fichier de **données ouvertes** (taux de couverture de la Caf, fichiers "
+                "communaux de l'INSEE). Rien n'est enregistré tant que vous n'avez pas "
+                "confirmé, et jamais si le fichier contient une erreur.")
+    # The browser refuses a larger file before sending it (its message is made French by
+    # ctg_ui's CSS); below that limit the app refuses what exceeds its own limits in French.
+    uploaded = st.file_uploader("Fichier à importer", key="fichier",
+                                type=["xlsx", "xlsm", "xls", "ods", "csv"],
+                                max_upload_size=ctg_ui.upload_limit_mb())
+    st.caption(f"Formats acceptés : .xlsx, .xlsm, .xls, .ods, .csv — "
+               f"{settings.get('max_file_mb')} Mo au plus ; fichier de taux de couverture "
+               f"de la Caf : {settings.get('max_opendata_mb')} Mo et "
+               f"{fmt.fr_number(settings.get('max_opendata_rows'))} lignes au plus.")
 csv_sheet = None
 if uploaded is not None and uploaded.name.lower().endswith(".csv"):
     choices = ["(deviner d'après les colonnes)"] + [s.name for s in TABLE_SHEETS]
@@ -81,9 +96,15 @@ def analyse(content: bytes, name: str, sheet: str | None, digest: str) -> dict:
     if name.lower().endswith(".csv"):
         try:
             result.update(kind="opendata", opendata_kind=opendata.detect(content, name))
-            return result
         except UnreadableFile:
             pass  # not open data: a sheet of the CTG workbook
+        else:
+            if result["opendata_kind"].startswith("caf_"):
+                try:   # stored whole: refused at once above the open-data limits
+                    opendata.check_limits(content, name)
+                except UnreadableFile as error:
+                    return result | {"kind": "unreadable", "error": str(error.message)}
+            return result
     try:
         report = load_workbook(content, name, sheet=sheet,
                                territoire=data.code if data is not None else None)
@@ -91,7 +112,9 @@ def analyse(content: bytes, name: str, sheet: str | None, digest: str) -> dict:
         return result | {"kind": "unreadable", "error": str(error.message)}
     result.update(kind="workbook", report=report)
     if report.ok and report.datasets:
-        result["preview"] = importing.preview(store, report)
+        # The versions the preview compares with: the import refuses if they moved on.
+        result["versions"] = importing.current_versions(store, report)
+        result["preview"] = importing.preview(store, report, result["versions"])
     return result
 
 
@@ -133,10 +156,11 @@ if uploaded is not None:
             with st.status("Import des données ouvertes…") as status:
                 try:
                     outcome = opendata.import_opendata(store, content, uploaded.name, code=target,
-                                                       author=ctg_ui.author())
+                                                       author=ctg_ui.author(),
+                                                       actor=ctg_ui.actor())
                     flash("success", outcome.message)
                     st.session_state["_importe"] = digest
-                except (opendata.OpendataError, UnreadableFile) as error:
+                except (opendata.OpendataError, UnreadableFile, AccessDenied) as error:
                     flash("error", str(getattr(error, "message", error)))
                 status.update(label="Import terminé.", state="complete")
             st.rerun()
@@ -165,7 +189,14 @@ if uploaded is not None:
                          icon=":material/save:"):
                 with st.status("Enregistrement des données…") as status:
                     # The report already read is the one previewed: store it as it is.
-                    outcome = importing.import_report(store, report, author=ctg_ui.author())
+                    try:
+                        outcome = importing.import_report(store, report, author=ctg_ui.author(),
+                                                          actor=ctg_ui.actor(),
+                                                          versions=found.get("versions"))
+                    except (AccessDenied, StorageError) as refused:
+                        outcome = importing.ImportOutcome(report, [], False, refused.message)
+                    if outcome.stale:  # someone saved since the preview: compute it again
+                        st.session_state.pop("_analyse", None)
                     kind = ("success" if outcome.version_ids else
                             "info" if outcome.duplicate else "error")
                     flash(kind, outcome.message)
@@ -184,18 +215,19 @@ row.download_button("Modèle de classeur vide", writing.template_workbook,
                         icon=":material/description:", on_click="ignore",
                         help="Toutes les feuilles avec leurs colonnes et une feuille "
                              "d'instructions.")
-if data is not None:
+if data is not None and ctg_ui.can("export", data.code):
     row.download_button(
         f"Données actuelles de {ctg_ui.escape_md(data.nom)}",
-        lambda: writing.write_workbook([data]),
+        ctg_ui.audited_export(lambda: writing.write_workbook([data]),
+                              "Classeur du territoire (données actuelles)."),
         file_name=f"classeur_ctg_{data.code}.xlsx", key="telecharger_donnees",
         mime=exports.XLSX_MIME,
         icon=":material/download:", on_click="ignore",
         help="Le classeur au format d'import : modifiez-le puis importez-le à nouveau.")
-if len(infos) > 1:
+if len(infos) > 1 and all(ctg_ui.can("export", t.code) for t in infos):
     row.download_button(
-        "Tous les territoires", lambda: writing.write_workbook(
-            [store.load(t.code) for t in infos]),
+        "Tous les territoires", ctg_ui.audited_export(lambda: writing.write_workbook(
+            [store.load(t.code) for t in infos]), "Classeur de tous les territoires.", ""),
         file_name="classeur_ctg_tous_territoires.xlsx", key="telecharger_tout",
         mime=exports.XLSX_MIME,
         icon=":material/download:", on_click="ignore")
@@ -215,7 +247,9 @@ if data is not None:
     ctg_ui.table_block(table, f"versions-{data.code}", key="versions",
                        formats={"Version": "int", "Avertissements": "int"})
     older = [v for v in versions if not v.is_current]
-    if older:
+    if older and not ctg_ui.can("restore"):
+        st.caption("La restauration d'une version est réservée aux administrateurs.")
+    elif older:
         labels = {v.id: f"Version {v.id} du {ctg_ui.local_datetime(v.created_at)} — "
                         f"{ctg_ui.VERSION_KINDS.get(v.kind, v.kind)}" for v in older}
         left, right = st.columns([3, 1], vertical_alignment="bottom")
@@ -233,11 +267,15 @@ if data is not None:
             if yes.button("Confirmer la restauration", key="confirmer_restauration",
                           type="primary"):
                 with st.status(f"Restauration de la version {pending}…") as status:
-                    new_id = store.restore(pending, author=ctg_ui.author())
+                    try:
+                        new_id = store.restore(pending, author=ctg_ui.author(),
+                                               actor=ctg_ui.actor())
+                        flash("success", f"Version {pending} restaurée : elle est devenue la "
+                                         f"version {new_id}, version actuelle.")
+                    except AccessDenied as refused:
+                        flash("error", refused.message)
                     status.update(label="Restauration terminée.", state="complete")
                 st.session_state.pop("_restauration", None)
-                flash("success", f"Version {pending} restaurée : elle est devenue la version "
-                                 f"{new_id}, version actuelle.")
                 st.rerun()
             if no.button("Annuler", key="annuler_restauration"):
                 st.session_state.pop("_restauration", None)
@@ -247,15 +285,41 @@ if data is not None:
 
 # --- References ----------------------------------------------------------------------------
 st.header("Données de référence", anchor="references")
-refs = store.references()
-if refs.empty:
+# The list of imports and the current territory's rows only: a national file holds hundreds
+# of thousands of values, never read whole to draw this page.
+imported = store.reference_imports()
+if not imported:
     st.caption("Aucune donnée de référence importée. Les valeurs nationales publiées par la Cnaf "
                "sont intégrées à l'application ; les taux des communes, EPCI et départements "
                "s'importent ci-dessus depuis les fichiers de data.caf.fr.")
 else:
-    shown = refs.rename(columns={"niveau": "Niveau", "code": "Code", "nom": "Nom",
-                                 "annee": "Année", "indicateur": "Indicateur",
-                                 "valeur": "Valeur", "source": "Source", "edition": "Édition"})
-    with st.expander(f"{fmt.fr_number(len(refs))} valeurs de référence importées"):
-        ctg_ui.table_block(shown, "donnees-de-reference", key="references",
-                           formats={"Année": "year", "Valeur": "decimal"})
+    files = pd.DataFrame([{"Import": i["id"], "Date": ctg_ui.local_datetime(i["created_at"]),
+                           "Fichier": i["file_name"] or None, "Valeurs": i["row_count"]}
+                          for i in imported])
+    files[["Import", "Valeurs"]] = files[["Import", "Valeurs"]].astype("int64")
+    ctg_ui.table_block(files, "fichiers-de-reference", key="fichiers_reference",
+                       formats={"Import": "int", "Valeurs": "int"},
+                       title="Fichiers de données de référence importés")
+    if data is not None:
+        refs = refmod.territory_references(store, data, national=False)
+        shown = refs.rename(columns={"niveau": "Niveau", "code": "Code", "nom": "Nom",
+                                     "annee": "Année", "indicateur": "Indicateur",
+                                     "valeur": "Valeur", "source": "Source",
+                                     "edition": "Édition"})
+        with st.expander(f"{fmt.fr_count(len(refs), 'valeur', 'valeurs')} de référence pour "
+                         f"{ctg_ui.escape_md(data.nom)} et ses niveaux de comparaison"):
+            ctg_ui.table_block(shown, "donnees-de-reference", key="references",
+                               formats={"Année": "year", "Valeur": "decimal"})
+
+# --- Audit log (administrators) ------------------------------------------------------------
+if ctg_ui.can("accounts"):
+    from ctg_data import audit
+
+    st.header("Journal d'audit", anchor="journal")
+    st.markdown("Qui a fait quoi, quand et sur quel territoire : imports, modifications, "
+                "restaurations, commentaires, exports de tableaux d'effectifs, connexions et "
+                "changements de droits. Le journal ne se modifie pas depuis l'application.")
+    journal = audit.entries_frame(store, limit=1000)
+    journal["Date"] = [ctg_ui.local_datetime(d) for d in journal["Date"]]
+    with st.expander(f"Dernières opérations ({fmt.fr_number(len(journal))})", expanded=False):
+        st.dataframe(journal, hide_index=True, width="stretch", key="journal_audit")

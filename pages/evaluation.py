@@ -59,7 +59,8 @@ ctg_ui.form_values("ev", (data.code, ctg_ui.version_id(), row, year), {
 })
 with st.form("ev_formulaire", border=True):
     unite = editing.raw_text(plan_row["unite"])
-    st.text_input(f"Valeur observée en {year}" + (f" ({unite})" if unite else ""),
+    st.text_input(f"Valeur observée en {year}"
+                  + (f" ({ctg_ui.escape_md(unite)})" if unite else ""),
                   key="ev_valeur", help="Un nombre (ex. 12 ou 12,5) ; vide si non connue.")
     st.text_area("Résultats obtenus", key="ev_resultats", height=90)
     st.text_area("Analyse globale", key="ev_analyse", height=110)

@@ -73,7 +73,8 @@ if numbers:
                            {"fa_valeur": editing.raw_text(plan.iloc[row].get(str(year)))})
         with st.form("fa_formulaire_valeur"):
             unite = editing.raw_text(plan.iloc[row]["unite"])
-            st.text_input(f"Valeur observée en {year}" + (f" ({unite})" if unite else ""),
+            st.text_input(f"Valeur observée en {year}"
+                          + (f" ({ctg_ui.escape_md(unite)})" if unite else ""),
                           key="fa_valeur", help="Un nombre (ex. 12 ou 12,5) ; vide si non connue.")
             ctg_ui.save_button(
                 "Enregistrer la valeur", "fa_valeur",

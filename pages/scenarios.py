@@ -51,7 +51,8 @@ with cols[2]:
     enfants_now = today.enfants_moins_3_ans
     enfants = st.number_input(
         "Enfants de moins de 3 ans", min_value=0, max_value=10_000_000,
-        value=int(enfants_now or 0), step=1, key="enfants_scenario",
+        # Clamped: a huge value stored before the format bounded numbers must not fail here.
+        value=int(min(enfants_now or 0, 10_000_000)), step=1, key="enfants_scenario",
         help=f"Aujourd'hui : {fmt.fr_number(enfants_now)} ({today.annee_population or annee}). "
              "Modifiez-le pour simuler l'effet d'une hausse ou d'une baisse des naissances.")
 cible = ctg_ui.target_input("cible_scenario")

@@ -114,22 +114,22 @@ def test_several_territories_one_version_each_in_one_transaction(db_url, monkeyp
     store = Store()
     a, b = awkward_data(), awkward_data(code="59367", nom="Lys-lez-Lannoy")
     content = write_workbook([a, b])
-    original = Store._save_one
+    original = Store._insert_versions
     calls = []
 
-    def failing(self, conn, data, **kw):
-        calls.append(data.code)
-        if len(calls) == 2:
-            raise RuntimeError("panne simulée")
-        return original(self, conn, data, **kw)
+    def failing(conn, versions):
+        # Both versions are written in bulk, then the save fails before their rows.
+        calls.extend(v["territory_code"] for v in versions)
+        original(conn, versions)
+        raise RuntimeError("panne simulée")
 
-    monkeypatch.setattr(Store, "_save_one", failing)
+    monkeypatch.setattr(Store, "_insert_versions", staticmethod(failing))
     with pytest.raises(RuntimeError):
         import_file(store, content, "deux.xlsx")
     assert calls == ["01065", "59367"]
     assert store.versions() == [] and store.territories() == []
 
-    monkeypatch.setattr(Store, "_save_one", original)
+    monkeypatch.setattr(Store, "_insert_versions", staticmethod(original))
     outcome = import_file(store, content, "deux.xlsx")
     assert len(outcome.version_ids) == 2
     infos = store.versions()

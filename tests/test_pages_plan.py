@@ -45,9 +45,39 @@ def open_page(page: str, **state) -> AppTest:
 
 
 def frames_with(at: AppTest, first_column: str) -> list:
-    """The tables (st.dataframe or st.table) whose first column is `first_column`."""
-    return [d.value for d in [*at.dataframe, *at.table]
-            if list(d.value.columns)[:1] == [first_column]]
+    """The tables (st.dataframe, st.table, or the escaped HTML tables of long texts drawn by
+    ctg_ui.text_table_block) whose first column is `first_column`."""
+    frames = [d.value for d in [*at.dataframe, *at.table]]
+    frames += [html_table(h.proto.body) for h in at.get("html") if "<table" in h.proto.body]
+    return [f for f in frames if list(f.columns)[:1] == [first_column]]
+
+
+def html_table(body: str) -> pd.DataFrame:
+    """The header and cells of the HTML table in `body`, as text."""
+    from html.parser import HTMLParser
+
+    rows: list[list[str]] = []
+
+    class Cells(HTMLParser):
+        cell = None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "tr":
+                rows.append([])
+            elif tag in ("td", "th"):
+                self.cell = ""
+
+        def handle_endtag(self, tag):
+            if tag in ("td", "th"):
+                rows[-1].append(self.cell)
+                self.cell = None
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell += data
+
+    Cells(convert_charrefs=True).feed(body)
+    return pd.DataFrame(rows[1:], columns=rows[0])
 
 
 def unescaped(text: str) -> str:
