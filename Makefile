@@ -45,8 +45,11 @@ run: setup
 
 # tests/with_postgresql.sh starts a throwaway PostgreSQL cluster (127.0.0.1, temporary folder,
 # removed at the end) and sets CTG_TEST_DATABASE_URL for the duration of the tests.
+# Two workers (the machine has two cores), one test file per worker at a time: the browser
+# tests of a file share their server. PYTEST_ARGS= runs the suite in one process.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 test: test-deps $(STAMP)
-	bash tests/with_postgresql.sh $(PY) -m pytest
+	bash tests/with_postgresql.sh $(PY) -m pytest $(PYTEST_ARGS)
 
 sample: $(STAMP)
 	$(PY) sample_data/make_sample.py

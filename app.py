@@ -48,11 +48,21 @@ def build_navigation() -> tuple[dict[str, list], dict[str, st.Page]]:
         if not (HERE / file).is_file():
             continue
         hidden = file in MULTI_TERRITORY_PAGES and not several
+        # The first page is served at the root; its own name is kept for an alias below.
         page = st.Page(file, title=title, icon=icon, default=first,
+                       url_path=f"{Path(file).stem}-racine" if first else None,
                        visibility="hidden" if hidden else "visible")
         first = False
         sections.setdefault(section, []).append(page)
         by_file[file] = page
+    if by_file:
+        # The first page is served at the root (/): a bookmark or link to its own name
+        # (/accueil) would otherwise get Streamlit's English « Page not found » dialog.
+        home_file, home = next(iter(by_file.items()))
+        alias = Path(home_file).stem
+        next(iter(sections.values())).append(st.Page(
+            lambda: st.switch_page(home, query_params=st.query_params.to_dict()),
+            title=home.title, url_path=alias, visibility="hidden"))
     return sections, by_file
 
 

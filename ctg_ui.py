@@ -38,11 +38,87 @@ STATE_DEFAULTS = {"territoire": None, "annee": None, "auteur": "", "presentation
 
 
 def init_state() -> None:
-    """Create the application state keys that do not exist yet."""
+    """Create the application state keys that do not exist yet; at the first run of a session
+    (a new tab, a reload, a shared link), take the territory and year from the address and,
+    in local mode, the author's name from the browser."""
     for key, value in STATE_DEFAULTS.items():
         st.session_state.setdefault(key, value)
     if st.session_state["cible_taux"] is None:
         st.session_state["cible_taux"] = float(settings.get("cible_taux_couverture"))
+    if not st.session_state.get("_etat_initial_lu"):
+        st.session_state["_etat_initial_lu"] = True
+        _read_address()
+        _read_remembered_author()
+
+
+# The view's state in the address (`?territoire=59367&annee=2023`): shareable, kept by a
+# reload. The sidebar checks them against the database like any choice (an unknown territory
+# or year falls back to the defaults).
+URL_PARAMS = ("territoire", "annee")
+# The author's name is remembered by the browser in a cookie (local mode only), not in the
+# address: a link shared with a colleague must not sign their edits with the sender's name.
+AUTHOR_COOKIE = "ctg_auteur"
+AUTHOR_MAX_CHARS = 80
+_AUTHOR_COLUMN = schemas.Column(key="auteur", label="Votre nom", max_length=AUTHOR_MAX_CHARS)
+
+
+def _read_address() -> None:
+    params = st.query_params
+    code = (params.get("territoire") or "").strip()
+    if code and len(code) <= 20:
+        st.session_state["territoire"] = code
+    annee = (params.get("annee") or "").strip()
+    if annee.isdigit() and len(annee) == 4:
+        st.session_state["annee"] = int(annee)
+
+
+def _write_address() -> None:
+    """Put the current territory and year in the address (only when they differ: each change
+    is a message to the browser); Streamlit drops the query string on a page change, so every
+    run of the frame writes it again."""
+    wanted = {"territoire": st.session_state.get("territoire"),
+              "annee": st.session_state.get("annee")}
+    for name, value in wanted.items():
+        if value is None:
+            if name in st.query_params:
+                del st.query_params[name]
+        elif st.query_params.get(name) != str(value):
+            st.query_params[name] = str(value)
+
+
+def _valid_author(name) -> str | None:
+    from urllib.parse import unquote
+
+    from ctg_data import validation
+
+    text = unquote(str(name or "")).strip()
+    if not text or validation.text_problem(_AUTHOR_COLUMN, text) is not None:
+        return None
+    return text
+
+
+def _read_remembered_author() -> None:
+    if shared_mode() or st.session_state.get("auteur"):
+        return
+    try:
+        cookie = st.context.cookies.get(AUTHOR_COOKIE)
+    except Exception:  # no browser request (a script run on its own)
+        cookie = None
+    name = _valid_author(cookie)
+    if name:
+        st.session_state["auteur"] = name
+
+
+def _remember_author() -> None:
+    """Ask the browser to keep the typed name (a year) or to forget it (empty name). The
+    name goes to the script as a JSON string, « < » escaped: it cannot end the script."""
+    name = _valid_author(st.session_state.get("auteur")) or ""
+    literal = json.dumps(name).replace("<", "\\u003c").replace(">", "\\u003e")
+    age = 365 * 24 * 3600 if name else 0
+    st.html(f"<script>document.cookie = '{AUTHOR_COOKIE}=' + encodeURIComponent({literal}) + "
+            f"'; path=/; max-age={age}; SameSite=Strict' + "
+            "(location.protocol === 'https:' ? '; Secure' : '');</script>",
+            unsafe_allow_javascript=True)
 
 
 def frame() -> None:
@@ -53,7 +129,7 @@ def frame() -> None:
     st.set_page_config(page_title="CTG — tableau de bord", page_icon=":material/family_restroom:",
                        layout="wide",
                        initial_sidebar_state="collapsed" if presentation() else "auto")
-    st.html(_FRENCH_WIDGETS_CSS)
+    french_interface()
     sidebar()
     if presentation():
         presentation_frame()
@@ -270,6 +346,8 @@ def _copy_widget(widget_key: str, state_key: str):
         st.session_state[state_key] = st.session_state[widget_key]
         if state_key == "presentation" and st.session_state[widget_key]:
             st.session_state["_ouvrir_presentation"] = True
+        if state_key == "auteur":
+            st.session_state["_memoriser_auteur"] = True
     return callback
 
 
@@ -280,7 +358,7 @@ def set_presentation(on: bool) -> None:
 
 def bind(widget_key: str, state_key: str) -> dict:
     """Tie a page widget to an application-state key: the widget shows the state and writes
-    it back when changed. Use as `st.number_input(…, key=k, **ctg_ui.bind(k, "cible_taux"))`."""
+    it back when changed. Use as `st.selectbox(…, key=k, **ctg_ui.bind(k, "annee"))`."""
     _sync(widget_key, state_key)
     return {"on_change": _copy_widget(widget_key, state_key)}
 
@@ -294,15 +372,64 @@ def _sync(widget_key: str, state_key: str) -> None:
 
 def target_input(key: str) -> float:
     """The target coverage rate, tied to the application state `cible_taux` (shared by the
-    pages). Whole numbers: Streamlit would print a decimal point, not a French comma."""
+    pages), typed in French (« 55,5 »)."""
     if presentation():
         return float(st.session_state["cible_taux"])
-    st.session_state["cible_taux"] = int(round(float(st.session_state["cible_taux"])))
-    return float(st.number_input(
-        "Taux de couverture visé (places pour 100 enfants de moins de 3 ans)", min_value=0,
-        max_value=200, step=1, key=key,
-        help="Sert à calculer les places manquantes ; la valeur proposée vient des réglages "
-             "(CTG_CIBLE_TAUX_COUVERTURE).", **bind(key, "cible_taux")))
+    return number_field(
+        "Taux de couverture visé (places pour 100 enfants de moins de 3 ans)", key,
+        state_key="cible_taux", minimum=0, maximum=200, decimals=1,
+        help="Sert à calculer les places manquantes. La valeur proposée est celle des "
+             "réglages de l'application ; décimales avec une virgule (55,5).")
+
+
+# What a number field lets through in the browser (Streamlit checks it before sending, with
+# the French message): digits, spaces between thousands, one decimal comma or point, a sign.
+# The server reads it again with the workbook's rules (formatting.parse_input_number).
+_NUMBER_PATTERN = r"^\s*[-+\u2212]?\s*[0-9][0-9\s]*([,.][0-9]+)?\s*$"
+_NUMBER_MESSAGE = "Saisissez un nombre, par exemple 55,5 ou 1 234."
+
+
+def number_field(label: str, key: str, *, state_key: str | None = None, value: float = 0.0,
+                 minimum: float | None = None, maximum: float | None = None,
+                 decimals: int = 0, help: str | None = None) -> float:
+    """A number typed the French way (« 55,5 », « 1 234 ») in place of `st.number_input`,
+    whose browser part reads « 55,5 » as 555 and answers in English. Returns the last valid
+    value, kept under `state_key` (default `_nombre_<key>`, created with `value`): a value
+    that is not a number or is outside [minimum, maximum] is refused with a French message
+    under the field, and the previous value stays in use. The value survives page changes
+    (the state key is not a widget key); `reset_number_field` forgets it."""
+    state_key = state_key or f"_nombre_{key}"
+    st.session_state.setdefault(state_key, value)
+    error_key = f"_erreur_nombre_{key}"
+    if key not in st.session_state or error_key not in st.session_state:
+        # Show the current value (it may have been changed on another page or reset).
+        st.session_state[key] = fmt.input_number(st.session_state[state_key], decimals)
+    st.text_input(label, key=key, help=help, max_chars=24,
+                  validate=(_NUMBER_PATTERN, _NUMBER_MESSAGE), on_change=_read_number,
+                  args=(key, state_key, minimum, maximum, decimals))
+    error = st.session_state.get(error_key)
+    if error:
+        kept = fmt.input_number(st.session_state[state_key], decimals)
+        st.error(escape_md(f"{label} : {error}. La valeur {kept} reste utilisée."),
+                 icon=":material/error:")
+    return float(st.session_state[state_key])
+
+
+def _read_number(key: str, state_key: str, minimum, maximum, decimals: int) -> None:
+    try:
+        value = fmt.parse_input_number(st.session_state.get(key), minimum=minimum,
+                                       maximum=maximum, decimals=decimals)
+    except ValueError as refused:
+        st.session_state[f"_erreur_nombre_{key}"] = str(refused)
+        return
+    st.session_state.pop(f"_erreur_nombre_{key}", None)
+    st.session_state[state_key] = value
+
+
+def reset_number_field(key: str, state_key: str | None = None) -> None:
+    """Forget what was typed in number field `key`: it shows its initial value again."""
+    for k in (key, state_key or f"_nombre_{key}", f"_erreur_nombre_{key}"):
+        st.session_state.pop(k, None)
 
 
 def sidebar() -> None:
@@ -321,7 +448,7 @@ def sidebar() -> None:
             st.session_state["territoire"] = codes[0]
         if len(codes) > 1:
             _sync("w_territoire", "territoire")
-            bar.selectbox("Territoire", codes, key="w_territoire",
+            bar.selectbox("Territoire", codes, key="w_territoire", placeholder="Choisir…",
                           format_func=lambda c: f"{names.get(c, c)} ({c})",
                           on_change=_copy_widget("w_territoire", "territoire"))
         else:
@@ -332,10 +459,11 @@ def sidebar() -> None:
             st.session_state["annee"] = default_year(data) if data is not None else None
         if years:
             _sync("w_annee", "annee")
-            bar.selectbox("Année", years, key="w_annee", format_func=str,
+            bar.selectbox("Année", years, key="w_annee", format_func=str, placeholder="Choisir…",
                           on_change=_copy_widget("w_annee", "annee"))
         else:
             bar.caption("Aucune année renseignée.")
+    _write_address()
     account = actor()
     if account is not None:
         bar.caption(f"Connecté : {escape_md(account.label)}")
@@ -344,8 +472,13 @@ def sidebar() -> None:
             st.rerun()
     else:
         _sync("w_auteur", "auteur")
-        bar.text_input("Votre nom (pour l'historique)", key="w_auteur", max_chars=80,
-                       on_change=_copy_widget("w_auteur", "auteur"))
+        bar.text_input("Votre nom (pour l'historique)", key="w_auteur",
+                       max_chars=AUTHOR_MAX_CHARS, on_change=_copy_widget("w_auteur", "auteur"),
+                       help="Enregistré avec chaque modification et chaque commentaire ; ce "
+                            "navigateur le retient (cookie), même après un rechargement.")
+        if st.session_state.pop("_memoriser_auteur", False):
+            with bar:
+                _remember_author()
     _sync("w_presentation", "presentation")
     bar.toggle("Mode présentation", key="w_presentation",
                help="Masque les commandes d'édition et la barre latérale, agrandit le texte et "
@@ -359,6 +492,9 @@ def sidebar() -> None:
 # said in French by each page beside its uploader.
 _FRENCH_WIDGETS_CSS = """
 <style>
+div[data-testid="stElementContainer"]:has(> .stHtml > script:only-child),
+div[data-testid="stElementContainer"]:has(> .stHtml > style + script:last-child)
+  { display: none !important; }
 section[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"]
   div[data-testid="stMarkdownContainer"] p { font-size: 0 !important; }
 section[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"]
@@ -374,14 +510,169 @@ d'un type non accepté, ou envoi interrompu."; }
 </style>
 """
 
-# Static CSS only (no user text): hide the sidebar and its toggle, enlarge text for a projector.
+# Streamlit and plotly write some of their interface in English in the browser, with no
+# setting to change it: input hints (« Press Enter to apply »), the number and date fields,
+# the select boxes' « No results », the tables' and charts' toolbars (tooltips, menus), the
+# file uploader, the « Running… » indicator. This static script (no user text) puts a French
+# text in their place as soon as the browser draws them, on every page: it rewrites only the
+# exact strings (and patterns) listed here, in text nodes and in the aria-label, title,
+# placeholder and data-title attributes. Installed once per browser tab.
+_FRENCH_UI = {
+    "Press Enter to apply": "Entrée pour valider",
+    "Press Enter to submit form": "Entrée pour envoyer le formulaire",
+    "Press Ctrl+Enter to apply": "Ctrl+Entrée pour valider",
+    "Press ⌘+Enter to apply": "⌘+Entrée pour valider",
+    "Press Ctrl+Enter to submit form": "Ctrl+Entrée pour envoyer le formulaire",
+    "Press ⌘+Enter to submit form": "⌘+Entrée pour envoyer le formulaire",
+    "Choose an option": "Choisir…", "Choose options": "Choisir…",
+    "No results": "Aucun résultat", "Select all": "Tout sélectionner",
+    "Clear all": "Tout effacer", "Clear": "Effacer", "Clear value": "Effacer",
+    "Clear selection": "Effacer la sélection", "Remove": "Retirer",
+    "Open": "Ouvrir", "Close": "Fermer", "Dismiss": "Fermer",
+    "Skip to main content": "Aller au contenu principal",
+    "Sidebar": "Barre latérale", "Collapse sidebar": "Replier la barre latérale",
+    "Expand sidebar": "Déplier la barre latérale", "App pages": "Pages de l'application",
+    "View more": "Voir plus", "View less": "Voir moins",
+    "Link to heading": "Lien vers ce titre",
+    "Show/hide columns": "Afficher ou masquer des colonnes",
+    "Download as CSV": "Télécharger en CSV", "Search": "Rechercher",
+    "Search...": "Rechercher…", "Fullscreen": "Plein écran",
+    "Close fullscreen": "Quitter le plein écran", "Exit fullscreen": "Quitter le plein écran",
+    "Show data": "Afficher les données", "Copy": "Copier",
+    "Copy to clipboard": "Copier dans le presse-papiers", "Copied": "Copié",
+    "Sort ascending": "Trier par ordre croissant",
+    "Sort descending": "Trier par ordre décroissant",
+    "Pin column": "Épingler la colonne", "Unpin column": "Détacher la colonne",
+    "Hide column": "Masquer la colonne", "Autosize": "Largeur automatique",
+    "Format": "Format", "Automatic": "Automatique", "Localized": "Local",
+    "Plain": "Brut", "Percent": "Pourcentage", "Scientific": "Scientifique",
+    "Accounting": "Comptabilité", "Relative": "Relative",
+    "Decrement": "Diminuer", "Increment": "Augmenter",
+    "Choose date": "Choisir une date", "Choose date range": "Choisir une période",
+    "Previous": "Précédent", "Next": "Suivant", "Previous month": "Mois précédent",
+    "Next month": "Mois suivant", "Previous year": "Année précédente",
+    "Next year": "Année suivante", "Today": "Aujourd'hui",
+    "Use arrow keys to navigate dates. Enter to select. Escape to close.":
+        "Flèches pour changer de date, Entrée pour choisir, Échap pour fermer.",
+    "file upload": "envoi de fichier", "Upload": "Parcourir", "Browse files": "Parcourir",
+    "Drag and drop file here": "ou glissez-déposez le fichier ici",
+    "Drag and drop files here": "ou glissez-déposez les fichiers ici",
+    "Delete": "Supprimer", "Running...": "Calcul en cours…", "Stop": "Arrêter",
+    "Rerun": "Relancer", "Connecting": "Connexion…", "Please wait...": "Patientez…",
+    "Error": "Erreur", "Page not found": "Page introuvable",
+    "Download plot as a PNG": "Télécharger l'image (PNG)",
+    "Download plot as a png": "Télécharger l'image (PNG)",
+    "Download plot": "Télécharger l'image", "Zoom": "Zoomer", "Pan": "Déplacer",
+    "Zoom in": "Zoom avant", "Zoom out": "Zoom arrière", "Reset axes": "Réinitialiser les axes",
+    "Autoscale": "Échelle automatique", "Reset view": "Réinitialiser la vue",
+    "Reset camera to default": "Réinitialiser la vue", "Toggle Spike Lines": "Lignes de repère",
+    "Show closest data on hover": "Valeur la plus proche au survol",
+    "Compare data on hover": "Comparer les valeurs au survol",
+    "Box Select": "Sélection rectangulaire", "Lasso Select": "Sélection au lasso",
+    "Double-click to zoom back out": "Double-cliquez pour revenir au zoom initial",
+}
+_FRENCH_UI_PATTERNS = (
+    (r"^Help for (.+)$", "Aide : $1"),
+    (r"^Shortcut (.+)$", "Raccourci $1"),
+    (r"^day, (.*)$", "jour, $1"), (r"^month, (.*)$", "mois, $1"),
+    (r"^year, (.*)$", "année, $1"),
+    # « Error: Number is… »: the message first (the rules are applied again on the result).
+    (r"^(Error: )?Number is outside the allowed range\. Please enter a value between (.+) "
+     r"and (.+)\.$", "$1Nombre hors des limites : saisissez une valeur entre $2 et $3."),
+    (r"^(Error: )?Number is below the allowed range\. Please enter a value greater than or "
+     r"equal to (.+)\.$", "$1Nombre trop petit : saisissez une valeur d'au moins $2."),
+    (r"^(Error: )?Number is above the allowed range\. Please enter a value less than or equal "
+     r"to (.+)\.$", "$1Nombre trop grand : saisissez une valeur d'au plus $2."),
+    (r"^(Error: )?Number is (below|above) the allowed range\.$", "$1Nombre hors des limites."),
+    (r"^Error: (.*)$", "Erreur : $1"),
+    (r"^Choose date, (.*)$", "Choisir une date, $1"),
+    (r"^Limit (\d+)MB per file(.*)$", "Limite : $1 Mo par fichier$2"),
+    (r"^(\d+)MB per file(.*)$", "$1 Mo par fichier$2"),
+    (r"^Remove (.+)$", "Retirer $1"), (r"^Delete (.+)$", "Supprimer $1"),
+    (r"^(\d+)\.(\d+)(K|M|G)B$", "$1,$2 $3o"), (r"^(\d+)(K|M|G)?B$", "$1 $2o"),
+    (r"^You have requested page .*$",
+     "Cette page n'existe pas : la page d'accueil de l'application s'ouvre."),
+    (r"^Running the app's main page\.?$", "La page d'accueil de l'application s'ouvre."),
+)
+# The empty date field: day, month and year boxes (« dd / mm / yyyy »).
+_FRENCH_DATE_SEGMENTS = {"dd": "jj", "mm": "mm", "yyyy": "aaaa"}
+
+
+def _french_script() -> str:
+    """The <script> that writes Streamlit's and plotly's English interface texts in French."""
+    table = json.dumps(_FRENCH_UI, ensure_ascii=False)
+    patterns = json.dumps([[p, r] for p, r in _FRENCH_UI_PATTERNS], ensure_ascii=False)
+    segments = json.dumps(_FRENCH_DATE_SEGMENTS)
+    return """<script>
+(() => {
+  if (window.__ctgFrancais) return;
+  window.__ctgFrancais = true;
+  const TABLE = %s;
+  const PATTERNS = %s.map(([p, r]) => [new RegExp(p), r]);
+  const SEGMENTS = %s;
+  const ATTRIBUTES = ["aria-label", "title", "placeholder", "data-title", "aria-roledescription"];
+  function french(text) {
+    const core = text.trim();
+    if (!core || core.length > 300) return null;
+    let out = core;
+    for (let round = 0; round < 3; round++) {   // « Error: Number is… »: two rules in turn
+      let next = TABLE[out];
+      if (next === undefined) {
+        for (const [re, rep] of PATTERNS) { if (re.test(out)) { next = out.replace(re, rep); break; } }
+      }
+      if (next === undefined || next === out) break;
+      out = next;
+    }
+    return out === core ? null : text.replace(core, out);
+  }
+  function fix(node) {
+    if (node.nodeType === 3) {
+      const parent = node.parentElement;
+      if (!parent || parent.closest("style,script")) return;
+      let out = french(node.nodeValue);
+      if (out === null && parent.closest('[role="spinbutton"]')) {
+        const seg = SEGMENTS[node.nodeValue.trim()];
+        if (seg && seg !== node.nodeValue.trim()) out = seg;
+      }
+      if (out !== null) node.nodeValue = out;
+      return;
+    }
+    if (node.nodeType !== 1) return;
+    for (const name of ATTRIBUTES) {
+      const value = node.getAttribute(name);
+      if (value) { const out = french(value); if (out !== null) node.setAttribute(name, out); }
+    }
+  }
+  function walk(root) {
+    fix(root);
+    if (root.nodeType !== 1) return;
+    const it = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
+    let node;
+    while ((node = it.nextNode())) fix(node);
+  }
+  walk(document.body);
+  new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.type === "childList") r.addedNodes.forEach(walk); else fix(r.target);
+    }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true,
+                             attributes: true, attributeFilter: ATTRIBUTES});
+})();
+</script>""" % (table, patterns, segments)
+
+
+# Static CSS only (no user text): hide the sidebar and its toggle, enlarge text for a projector;
+# the way out sits in the top right corner, over the page, so that a slide keeps the height of
+# the screen; no plotly toolbar over the charts.
 _PRESENTATION_CSS = """
 <style>
 section[data-testid="stSidebar"], div[data-testid="stSidebarCollapsedControl"],
-button[data-testid="stExpandSidebarButton"], header[data-testid="stHeader"]
-  { display: none !important; }
+button[data-testid="stExpandSidebarButton"], header[data-testid="stHeader"],
+div.modebar-container { display: none !important; }
 div[data-testid="stMainBlockContainer"] { max-width: 100% !important;
-  padding-top: 1rem !important; }
+  padding: 0.75rem 2rem 0.75rem 2rem !important; }
+.st-key-quitter_presentation { position: fixed !important; top: 0.5rem; right: 1rem;
+  z-index: 999990; width: auto !important; background: #FFFFFF; border-radius: 0.5rem; }
 div[data-testid="stMarkdownContainer"] p, div[data-testid="stMarkdownContainer"] li
   { font-size: 1.45rem !important; line-height: 1.5; }
 div[data-testid="stMetricValue"] { font-size: 3.2rem !important; }
@@ -401,12 +692,44 @@ def upload_limit_mb() -> int:
                                 float(settings.get("max_opendata_mb")))))
 
 
+def french_interface() -> None:
+    """The French styling of Streamlit's widgets (`_FRENCH_WIDGETS_CSS`) and the script that
+    writes their English texts in French (`_french_script`), first thing of every page (the
+    block that holds them is hidden: it takes no room)."""
+    st.html(french_interface_html(), unsafe_allow_javascript=True)
+
+
+def french_interface_html() -> str:
+    """The static HTML `french_interface` draws (no user text in it)."""
+    return _FRENCH_WIDGETS_CSS + _french_script()
+
+
 def presentation_frame() -> None:
     """In presentation mode: the projector CSS and the one way out (the sidebar is hidden)."""
     st.html(_PRESENTATION_CSS)
     st.button("Quitter le mode présentation", key="quitter_presentation",
               icon=":material/close_fullscreen:", type="tertiary", shortcut="Esc",
               on_click=set_presentation, args=(False,))
+
+
+def presentation_config() -> dict:
+    """The plotly `config` of a chart in presentation mode: no toolbar over the chart (nothing
+    to zoom or save in front of the comité), French, resized with its frame."""
+    return {"displayModeBar": False, "displaylogo": False, "locale": "fr", "responsive": True}
+
+
+def slide_chart(spec_key: str, data: CtgData, annee: int, references=None, **options) -> None:
+    """One chart of the registry as a slide: the same figure as the chart block (cached per
+    data version, year and options) with its title, fitted to the height the Présentation
+    page gives it (`charts.presentation(fit=True)`), no toolbar; its source line under it."""
+    info = current_territory()
+    if info is not None and info.code == data.code:
+        options.setdefault("version_date", info.updated_at)
+    fig = _figure(spec_key, data, annee, references, options)
+    st.plotly_chart(charts.presentation(fig, fit=True), key=f"diapo_graphique_{spec_key}",
+                    config=presentation_config(), theme=None, height="stretch")
+    with st.container(key="diapo_source"):
+        st.markdown(escape_md(charts.slide_source(fig)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -596,13 +919,15 @@ _DISPLAY = {
     "int": lambda v: fmt.fr_number(v, 0),
     "decimal": lambda v: fmt.fr_number(v, 1),
     "decimal2": lambda v: fmt.fr_number(v, 2),
+    # As many decimals as the value needs, up to one: an age of 3 years, or of 2,5.
+    "number": lambda v: fmt.fr_number(v, 0 if fmt.is_missing(v) or float(v).is_integer() else 1),
     "percent": lambda v: fmt.fr_percent(v, 1),
     "rate": lambda v: fmt.fr_number(v, 1),
     "euro": lambda v: fmt.fr_euro(v, 0),
     "year": lambda v: fmt.MISSING if fmt.is_missing(v) else str(int(v)),
     "date": fmt.fr_short_date,
 }
-_EXPORT_KIND = {"decimal2": "decimal", "rate": "decimal", "date": "text"}
+_EXPORT_KIND = {"decimal2": "decimal", "rate": "decimal", "date": "text", "number": "decimal"}
 
 
 def latest_and_previous(portrait: pd.DataFrame, code: str, year: int) -> tuple:
@@ -624,7 +949,8 @@ def latest_and_previous(portrait: pd.DataFrame, code: str, year: int) -> tuple:
 def display_frame(frame: pd.DataFrame, formats: dict | None = None) -> pd.DataFrame:
     """A copy of `frame` whose numeric columns are French text (« 1 234,5 », « 12,3 % »,
     « — » when missing): Streamlit's own number formats follow the browser's locale, not French.
-    `formats` maps a column to int, decimal, decimal2, percent, rate, euro, year, date or text;
+    `formats` maps a column to int, decimal, decimal2, number (decimals only when needed),
+    percent, rate, euro, year, date or text;
     other numeric columns are shown as whole numbers when they hold only integers, else with
     one decimal."""
     formats = dict(formats or {})
@@ -708,37 +1034,58 @@ def methodology(codes=(), *, alertes=(), detail=(), title: str = "Méthodologie"
 
 
 def metric(label: str, value: str, *, change: float | None = None, change_text: str | None = None,
-           since: int | None = None, sens: str | None = None, help: str | None = None) -> None:
+           since: int | None = None, sens: str | None = None, help: str | None = None,
+           qualifier: str | None = None) -> None:
     """st.metric with a French value and evolution: the arrow follows the sign of `change`, the
     colour says whether it is good (`sens` « hausse »/« baisse », as in the definitions) or
-    neutral (no `sens`). Streamlit cannot read the French minus sign, hence the explicit arrow."""
+    neutral (no `sens`). Streamlit cannot read the French minus sign, hence the explicit arrow.
+    `qualifier` completes « depuis 2022 » (« à composantes égales »). Only like-for-like
+    changes may be given (see `rate_metric`)."""
     if change is None or change_text is None:
         st.metric(label, value, help=help)
         return
     arrow = "up" if change > 0 else "down" if change < 0 else "off"
     good = (change > 0) if sens == "hausse" else (change < 0) if sens == "baisse" else None
     colour = "gray" if good is None or change == 0 else "green" if good else "red"
+    description = f"depuis {since}" if since else None
+    if qualifier:
+        description = f"{description}, {qualifier}" if description else qualifier
     st.metric(label, value, delta=change_text, delta_color=colour, delta_arrow=arrow, help=help,
-              delta_description=f"depuis {since}" if since else None)
+              delta_description=description)
 
 
 def previous_coverage(data: CtgData, annee: int):
-    """The coverage of the last year before `annee` that holds data, for the evolution of the
-    rates (None when `annee` is the first)."""
+    """The coverage of the year an evolution compares with (`indicators.previous_year`: the
+    latest earlier year of the coverage sheets), None when `annee` is the first."""
     from ctg_data import indicators
-    earlier = [y for y in data.years() if y < annee]
-    return indicators.coverage(data, earlier[-1]) if earlier else None
+    return indicators.previous_coverage(data, annee)
+
+
+def _joined(*texts) -> str | None:
+    return " ".join(t for t in texts if t) or None
 
 
 def rate_metric(label: str, key: str, cov, prev, *, help: str | None = None) -> None:
     """A coverage rate of `cov` (`key`: global, eaje, individuel, prescolarisation) with its
-    change since `prev` (`previous_coverage`), in points; higher is better."""
-    now = cov.taux.get(key)
-    before = prev.taux.get(key) if prev else None
-    change = None if now is None or before is None else now - before
-    metric(label, fmt.fr_number(now, 1), change=change,
-           change_text=None if change is None else fmt.fr_signed(change),
-           since=prev.annee if prev else None, sens="hausse", help=help)
+    change since `prev` (`previous_coverage`), in points, higher is better — like for like
+    (`indicators.coverage_change`): on the components of both years, said in the delta and
+    the help; no arrow at all, with the reason in the help, when no honest comparison is
+    possible."""
+    from ctg_data import indicators
+    value = fmt.fr_number(cov.taux.get(key), 1)
+    if prev is None or cov.taux.get(key) is None:
+        metric(label, value, help=help)
+        return
+    change = indicators.coverage_change(cov, prev, key)
+    if change.value is None:
+        metric(label, value, help=_joined(
+            help, f"Évolution depuis {prev.annee} non affichée : {change.reason}."))
+        return
+    metric(label, value, change=change.value, change_text=fmt.fr_signed(change.value),
+           since=change.annee_precedente, sens="hausse",
+           qualifier="à composantes égales" if change.partial else None,
+           help=_joined(help, change.reason[:1].upper() + change.reason[1:] + "."
+                        if change.partial else None))
 
 
 def chart_block(spec_key: str, data: CtgData, annee: int, references: pd.DataFrame | None = None,
@@ -764,13 +1111,19 @@ def chart_block(spec_key: str, data: CtgData, annee: int, references: pd.DataFra
         # The source line and the data date are written under the chart by its builder (so
         # that they follow the image into exports): no second copy here.
         methodology(spec.indicateurs, alertes=alertes, detail=detail)
-        if not presentation() and can("export"):
+        # A chart that says « Données non disponibles » has no image worth downloading.
+        if not presentation() and can("export") and not no_data(fig):
             # The images leave the app: built again with small counts of people hidden.
             build = spec.build
             _image_downloads(lambda: build(data, annee, references, **options, secret=True),
                              file_name, wkey)
         if comments:
             comments_block(spec_key, data, annee, key=wkey)
+
+
+def no_data(fig) -> bool:
+    """Whether `fig` is the « Données non disponibles » figure (`charts.no_data_figure`)."""
+    return any(getattr(a, "name", None) == "no_data" for a in fig.layout.annotations)
 
 
 _FIGURES: OrderedDict = OrderedDict()
@@ -859,12 +1212,6 @@ def _save_comment(code: str, chart_key: str, annee: int, text_key: str) -> None:
                                                     "Le commentaire est vide : rien n'a été "
                                                     "enregistré.")
         return
-    from ctg_data import validation
-    if (refused := validation.text_problem(COMMENT_COLUMN, text)) is not None:
-        # The same rule as every text of the workbook: no control character, a bounded length.
-        st.session_state["_message_commentaire"] = (
-            text_key, "error", escape_md(f"Commentaire non enregistré : {refused.message}."))
-        return
     from ctg_data.accounts import AccessDenied
 
     try:
@@ -872,13 +1219,13 @@ def _save_comment(code: str, chart_key: str, annee: int, text_key: str) -> None:
     except AccessDenied as refused:
         st.session_state["_message_commentaire"] = (text_key, "error", refused.message)
         return
+    except ValueError as refused:   # the store's text rules (control characters, length)
+        st.session_state["_message_commentaire"] = (text_key, "error", escape_md(str(refused)))
+        return
     st.session_state[text_key] = ""
     st.session_state.pop("_commentaires", None)   # read again with the new one
     st.session_state["_message_commentaire"] = (text_key, "success", "Commentaire enregistré.")
 
-
-# A comment obeys the rules of a long text of the workbook (control characters, length).
-COMMENT_COLUMN = schemas.Column(key="commentaire", label="Commentaire", max_length=2000)
 
 
 @st.fragment
@@ -913,6 +1260,56 @@ def comments_block(chart_key: str, data: CtgData, annee: int, *, key: str | None
                   args=(data.code, chart_key, annee, text_key))
 
 
+# The width a table has on a 1280 px screen with the sidebar open, and the width of one
+# character of the grid's font (both in pixels, generous): what decides the layout below.
+TABLE_WIDTH_PX = 820
+_CHAR_PX = 7.6
+_CELL_PADDING_PX = 22
+# Columns that decide the reading of a table: kept at the left edge, always visible.
+DECISIVE_COLUMNS = ("Niveau d'atteinte", "Niveau", "Gravité", "Message", "Statut")
+
+
+# Beyond this many columns a table scrolls sideways rather than wrapping into the page.
+MAX_FITTED_COLUMNS = 14
+
+
+def table_layout(shown: pd.DataFrame) -> tuple[dict, int | None]:
+    """The column widths (`st.column_config`) and row height that make `shown` (French text)
+    fit a 1280 px screen. When its columns would be wider than the page, each column gets at
+    least the width of its header (headers do not wrap) and of its longest word, the rest of
+    the page goes to the columns that need it most, and the rows are three lines high so that
+    texts wrap (the grid wraps text when rows are taller than 4 rem); the decisive columns
+    (`DECISIVE_COLUMNS`) stay pinned at the left. ({}, None) when the table fits as it is."""
+    if shown.empty or not len(shown.columns):
+        return {}, None
+    minimum, wanted = {}, {}
+    for col in shown.columns:
+        cells = shown[col].head(200).astype(str)
+        longest = int(cells.str.len().max()) if len(cells) else 0
+        word = int(cells.str.split().map(lambda w: max((len(x) for x in w), default=0)).max()
+                   ) if len(cells) else 0
+        header = len(str(col)) * _CHAR_PX + _CELL_PADDING_PX
+        # A long word (a place name) may be cut rather than widen the table past the page.
+        minimum[col] = min(max(header, min(word, 12) * _CHAR_PX + _CELL_PADDING_PX), 220)
+        wanted[col] = max(header, longest * _CHAR_PX + _CELL_PADDING_PX)
+    if sum(wanted.values()) <= TABLE_WIDTH_PX:
+        return {}, None
+    if len(shown.columns) > MAX_FITTED_COLUMNS:
+        # A wide table of figures (one row per territory…) cannot be squeezed into the page
+        # without unreadable columns: it scrolls sideways, its decisive columns pinned.
+        return {c: st.column_config.Column(pinned=True) for c in shown.columns
+                if c in DECISIVE_COLUMNS}, None
+    spare = max(0.0, TABLE_WIDTH_PX - sum(minimum.values()))
+    need = {c: max(0.0, wanted[c] - minimum[c]) for c in shown.columns}
+    total_need = sum(need.values()) or 1.0
+    width = {c: int(minimum[c] + spare * need[c] / total_need) for c in shown.columns}
+    config = {c: st.column_config.Column(width=width[c], pinned=True if c in DECISIVE_COLUMNS
+                                         and width[c] <= 220 else None)
+              for c in shown.columns}
+    wraps = any(width[c] + 1 < wanted[c] for c in shown.columns)
+    return config, (70 if wraps else None)
+
+
 def table_block(frame: pd.DataFrame, name: str, *, formats: dict | None = None,
                 key: str | None = None, title: str | None = None, source: str | None = None,
                 note: str | None = None, display: pd.DataFrame | None = None,
@@ -928,8 +1325,10 @@ def table_block(frame: pd.DataFrame, name: str, *, formats: dict | None = None,
     wkey = key or exports.export_file_name(name, "x").removesuffix(".x")
     shown = display if display is not None else display_frame(frame, formats)
     picked = {"on_select": "rerun", "selection_mode": "single-row"} if selection else {}
+    columns, row_height = table_layout(shown)
     event = st.dataframe(shown, hide_index=True, width="stretch", height=height,
-                         key=f"tableau_{wkey}", **picked)
+                         key=f"tableau_{wkey}", column_config=columns or None,
+                         row_height=row_height, **picked)
     event = event if selection else None
     if note:
         st.caption(escape_md(note))
@@ -941,7 +1340,8 @@ def table_block(frame: pd.DataFrame, name: str, *, formats: dict | None = None,
         if secret_note:
             st.caption(escape_md(f"Téléchargements : {secret_note}"))
     _table_downloads(frame, name, wkey, title=title or name, source=source,
-                     formats=_export_formats(formats), note=note, audited=bool(counts))
+                     formats=_export_formats(formats), note=note, audited=bool(counts),
+                     csv_formats=formats or {})
     return event
 
 
@@ -969,15 +1369,15 @@ def audited_export(build, detail: str, code: str | None = None):
 
 
 def _table_downloads(frame: pd.DataFrame, name: str, wkey: str, *, audited: bool = False,
-                     **xlsx_options) -> None:
+                     csv_formats: dict | None = None, **xlsx_options) -> None:
     """The Excel and CSV download buttons of a table, side by side. Deferred: each file is
     built only when its button is clicked. `audited`: a table counting people, whose each
     download is recorded in the audit log."""
     def xlsx():
         return exports.table_to_xlsx(frame, **xlsx_options)
 
-    def csv():
-        return exports.table_to_csv(frame)
+    def csv():   # rounded as the screen shows it (`formats`, the display kinds)
+        return exports.table_to_csv(frame, csv_formats)
     if audited:
         xlsx = audited_export(xlsx, f"Tableau « {name} » (Excel).")
         csv = audited_export(csv, f"Tableau « {name} » (CSV).")
@@ -1041,9 +1441,12 @@ def _save(tag: str, build, success: str) -> None:
     if data is None:
         base, data = info.version_id, current_data()
     edit = build(data)
+    # Said in the form's terms (the field and the row's name), not the workbook's.
+    def say(p) -> str:
+        return editing.form_line(p, data)
     if not edit.ok:
-        result = ("refus", [p.as_line() for p in edit.problems if p.is_error],
-                  [p.as_line() for p in edit.problems if not p.is_error])
+        result = ("refus", [say(p) for p in edit.problems if p.is_error],
+                  [say(p) for p in edit.problems if not p.is_error])
     elif not edit.changes:
         result = ("inchange", [], [])
     else:
@@ -1053,7 +1456,7 @@ def _save(tag: str, build, success: str) -> None:
             store().save([edit.data], kind="edit", author=author(), actor=actor(),
                          changes=edit.changes, summary=editing.summary(edit.changes),
                          base_version_id=base)
-            result = ("enregistre", [success], [p.as_line() for p in edit.problems])
+            result = ("enregistre", [success], [say(p) for p in edit.problems])
         except (AccessDenied, EditConflict, StorageError) as refused:
             result = ("refus", [refused.message], [])
     st.session_state[f"_resultat_{tag}"] = result
@@ -1121,11 +1524,16 @@ def text_table_block(frame: pd.DataFrame, name: str, *, key: str, title: str | N
     _table_downloads(frame, name, key, title=title or name, source=source)
 
 
+# Fits the page at 1280 px: headers and texts wrap (between words, hyphenated in French), a
+# column is never narrower than its longest word; only a word longer than the page itself
+# (a pasted address) would scroll, inside the table's frame, never the page.
 _TEXT_TABLE_CSS = (
-    "<style>table.ctg-texte{width:100%;border-collapse:collapse;font-size:0.9rem;"
+    "<style>div.ctg-texte-cadre{overflow-x:auto;max-width:100%}"
+    "table.ctg-texte{width:100%;border-collapse:collapse;font-size:0.9rem;"
     "line-height:1.4}table.ctg-texte th,table.ctg-texte td{border:1px solid #D0D5DD;"
-    "padding:0.35rem 0.5rem;vertical-align:top;text-align:left;overflow-wrap:anywhere;"
-    "white-space:pre-line}table.ctg-texte th{background:#F2F4F7;font-weight:600}</style>")
+    "padding:0.35rem 0.5rem;vertical-align:top;text-align:left;overflow-wrap:break-word;"
+    "hyphens:auto;white-space:pre-line}table.ctg-texte th{background:#F2F4F7;"
+    "font-weight:600}</style>")
 
 
 def inert_table_html(frame: pd.DataFrame) -> str:
@@ -1139,8 +1547,9 @@ def inert_table_html(frame: pd.DataFrame) -> str:
     head = "".join(cell("th", c) for c in frame.columns)
     body = "".join("<tr>" + "".join(cell("td", v) for v in row) + "</tr>"
                    for row in frame.itertuples(index=False, name=None))
-    return (f"{_TEXT_TABLE_CSS}<table class=\"ctg-texte\"><thead><tr>{head}</tr></thead>"
-            f"<tbody>{body}</tbody></table>")
+    return (f"{_TEXT_TABLE_CSS}<div class=\"ctg-texte-cadre\" lang=\"fr\">"
+            f"<table class=\"ctg-texte\"><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table></div>")
 
 
 def figure_block(fig, data: CtgData, name: str, *, key: str, export=None) -> None:

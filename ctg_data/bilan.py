@@ -94,6 +94,15 @@ class Chart:
     height: int = 560
     # Why there is no image (printed in its place); default: images unavailable.
     missing: str = ""
+    # The plotly figure the image is rendered from (laid out for print, see CHART_WIDTH_MM).
+    figure: object = field(default=None, repr=False, compare=False)
+
+
+# A chart's image is PRINT_WIDTH_PX wide (twice the pixels at scale 2) and placed at most
+# CHART_WIDTH_MM wide in the DOCX and PDF; its texts are raised to PRINT_MIN_PT at that width.
+CHART_WIDTH_MM = 170
+PRINT_WIDTH_PX = 800
+PRINT_MIN_PT = 8
 
 
 @dataclass
@@ -401,7 +410,8 @@ def render_docx(bilan: Bilan) -> bytes:
             title.add_run(block.title).bold = True
             title.paragraph_format.keep_with_next = True
             if block.image:
-                doc.add_picture(io.BytesIO(block.image), width=min(usable_width(), Cm(17)))
+                doc.add_picture(io.BytesIO(block.image),
+                                width=min(usable_width(), Cm(CHART_WIDTH_MM / 10)))
                 doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
             else:
                 doc.add_paragraph(block.missing or _NO_IMAGE)
@@ -524,7 +534,7 @@ def render_pdf(bilan: Bilan) -> bytes:
                 stacked += 1
             need = 45.0 + 14 * stacked
             if isinstance(following, Chart) and following.image:
-                need = 30 + min(pdf.epw, 170) * following.height / following.width
+                need = 30 + min(pdf.epw, CHART_WIDTH_MM) * following.height / following.width
             ensure_space(need)
             pdf.start_section(block.text, level=block.level - 1)
             pdf.set_font("DejaVu", "", 10)
@@ -586,7 +596,7 @@ def render_pdf(bilan: Bilan) -> bytes:
             pdf.set_font("DejaVu", "", 10)
             pdf.ln(3)
         elif isinstance(block, Chart):
-            width = min(pdf.epw, 170)
+            width = min(pdf.epw, CHART_WIDTH_MM)
             height = width * block.height / block.width if block.image else 0
             ensure_space(height + 14)
             pdf.set_font("DejaVu", "B", 10)
@@ -1002,13 +1012,15 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
         # In a document the chart's title is the caption above the image; the source and the
         # data date stay written on the image.
         figure.update_layout(title=None)
+        # Laid out for the printed width: a 1,000-pixel chart shrunk to 17 cm gave 5-6 pt text.
+        figure = charts.for_print(figure, PRINT_WIDTH_PX, CHART_WIDTH_MM, PRINT_MIN_PT)
         source = ""
         meta = figure.layout.meta
         if isinstance(meta, dict) and meta.get("source"):
             source = str(meta["source"]).removeprefix("Source : ")
         block = Chart(key, spec.titre, None, source,
-                      [_comment_line(c) for c in comments.get(key, [])], 1000,
-                      int(figure.layout.height or 460))
+                      [_comment_line(c) for c in comments.get(key, [])], PRINT_WIDTH_PX,
+                      int(figure.layout.height or 460), figure=figure)
         blocks.append(block)
         figures.append((block, figure))
 
@@ -1057,9 +1069,14 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
         bullets.append(f"Enfants de moins de 3 ans ({cov.annee_population}) : "
                        f"{_count_text(cov.enfants_moins_3_ans, threshold, 'enfant')}")
     rate = cov.taux.get("global")
+    # Like for like (indicators.coverage_change): never a rate against one lacking a component.
+    previous = indicators.previous_coverage(data, annee)
+    change = indicators.coverage_change(cov, previous) if previous is not None else None
     bullets.append("Taux de couverture global : "
                    + (formatting.fr_rate(rate) if rate is not None else "non calculable")
-                   + ("" if cov.complet else " (calcul incomplet, voir les alertes)"))
+                   + ("" if cov.complet else " (calcul incomplet, voir les alertes)")
+                   + (f", {indicators.change_sentence(change)}"
+                      if rate is not None and change is not None else ""))
     if cov.places_manquantes is not None:
         bullets.append(
             f"Places manquantes pour atteindre la cible de {formatting.fr_target_rate(cible)} : "
@@ -1129,6 +1146,13 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
         blocks.append(Paragraph(
             f"Offre mobilisable hors territoire (berceaux réservés, structures voisines) : "
             f"{formatting.fr_count(hors, 'place')}, non comptée dans le taux."))
+    autre = cov.places.get("hors_taux_autre")
+    if autre:
+        named = next((a for a in cov.alertes if a.startswith(indicators.AUTRE_ALERT)), "")
+        blocks.append(Paragraph(
+            f"Offre hors du taux comparable à la Cnaf : {formatting.fr_count(autre, 'place')} "
+            "d'EAJE au financement « Autre » (ni PSU ni PAJE), non comptées dans le taux. "
+            + named))
     if cov.places_manquantes is not None:
         blocks.append(Paragraph(
             f"Pour atteindre la cible de {formatting.fr_target_rate(cible)}, "
@@ -1155,6 +1179,10 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
                         weights=[17, 15, 7, 9, 8, 10, 15, 24]))
 
     blocks.append(Heading("Évolution de l'offre", 2))
+    if rate is not None and change is not None:
+        blocks.append(Paragraph(
+            f"Taux de couverture global en {annee} : {formatting.fr_rate(rate)}, "
+            f"{indicators.change_sentence(change)}."))
     series = series[(series["annee"] <= annee) & series["places_total"].notna()] \
         if len(series) else series
     if len(series):
@@ -1234,6 +1262,8 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
 
     # 5. Plan d'action and evaluation ---------------------------------------------------------
     blocks.append(Heading("Plan d'action et évaluation"))
+    if len(status):
+        blocks.append(Paragraph(indicators.band_explanation(), "note"))
     if len(summary):
         frame = pd.DataFrame({
             "Axe": summary["axe"].astype(object).tolist(),

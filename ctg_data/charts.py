@@ -179,11 +179,17 @@ PRESENTATION_HEIGHT = 700   # px: with the page's header, one chart fills a 1080
 
 
 def presentation(fig: go.Figure, scale: float = 1.35,
-                 min_height: int = PRESENTATION_HEIGHT) -> go.Figure:
+                 min_height: int = PRESENTATION_HEIGHT, *, fit: bool = False) -> go.Figure:
     """A copy of `fig` for a projector: every text larger by `scale` — title, legend, axis
     titles and ticks, bar labels, annotations (the source line), hover labels, which the
     builders size one by one — with the margins that hold them, on a canvas at least
-    `min_height` tall."""
+    `min_height` tall.
+
+    With `fit` (a slide of the Présentation page), the canvas takes the height the page gives
+    it (no fixed height: the page sizes it to the screen) and the legend entries are wrapped
+    into rows that fit a 1280-pixel screen, the room above the plot computed from them."""
+    if fit:
+        return _fit_slide(presentation(fig, scale, min_height), scale)
     out = go.Figure(fig)
     lay = out.layout
 
@@ -219,6 +225,175 @@ def presentation(fig: go.Figure, scale: float = 1.35,
                 not isinstance(textfont.size, (list, tuple)):
             textfont.size = big(textfont.size, 13)
     return out
+
+
+POINT_MM = 25.4 / 72        # one typographic point, in millimetres
+
+
+def font_sizes(fig: go.Figure) -> list[float]:
+    """The size in pixels of every text of `fig` (title, legend, axes, annotations, trace
+    labels), a text without its own size counted at the layout's (plotly's default 12)."""
+    lay = fig.layout
+    base = lay.font.size or 12
+    sizes = [base, lay.legend.font.size or base]
+    if lay.title.text:
+        sizes.append(lay.title.font.size or base * 1.4)
+    for ax in list(fig.select_xaxes()) + list(fig.select_yaxes()):
+        if ax.visible is False:
+            continue
+        sizes.append(ax.tickfont.size or base)
+        if ax.title.text:
+            sizes.append(ax.title.font.size or base)
+    sizes += [note.font.size or base for note in lay.annotations if note.text]
+    for trace in fig.data:
+        textfont = getattr(trace, "textfont", None)
+        if textfont is None or getattr(trace, "text", None) is None:
+            continue
+        size = textfont.size
+        sizes += list(size) if isinstance(size, (list, tuple)) else [size or base]
+    return [float(s) for s in sizes if s]
+
+
+def printed_points(size_px: float, width_px: float, width_mm: float) -> float:
+    """The printed size in points of a `size_px` text on a `width_px`-wide image placed
+    `width_mm` wide on paper."""
+    return size_px * width_mm / width_px / POINT_MM
+
+
+def for_print(fig: go.Figure, width_px: int, width_mm: float, min_pt: float = 8) -> go.Figure:
+    """A copy of `fig` whose every text prints at `min_pt` points at least once its
+    `width_px`-wide image is placed `width_mm` wide on paper: smaller texts are raised to that
+    size, larger ones kept, the margins that hold them grown alike. (A chart laid out for
+    1,000-1,400 pixels printed 17 cm wide gave 5-6 pt text.)"""
+    out = go.Figure(fig)
+    lay = out.layout
+    need = math.ceil(min_pt * POINT_MM * width_px / width_mm * 10) / 10   # pixels
+
+    def up(size, default):
+        return max(size or default, need)
+
+    base = lay.font.size or 12
+    grow = max(1.0, need / base)
+    out.update_layout(
+        font=dict(size=up(lay.font.size, 12)),
+        legend=dict(font=dict(size=up(lay.legend.font.size, base))),
+        margin=dict(t=round((lay.margin.t or 80) * grow), b=round((lay.margin.b or 80) * grow)))
+    if lay.title.text:
+        out.update_layout(title_font_size=up(lay.title.font.size, base * 1.4))
+    if lay.title.subtitle and lay.title.subtitle.text:
+        out.update_layout(title_subtitle_font_size=up(lay.title.subtitle.font.size, base))
+    for ax in list(out.select_xaxes()) + list(out.select_yaxes()):
+        ax.update(tickfont_size=up(ax.tickfont.size, base),
+                  title_font_size=up(ax.title.font.size, base))
+    for note in out.layout.annotations:
+        note.font.size = up(note.font.size, base)
+        if note.yshift:
+            note.yshift = note.yshift * grow
+    for trace in out.data:
+        textfont = getattr(trace, "textfont", None)
+        if textfont is None:
+            continue
+        if isinstance(textfont.size, (list, tuple)):
+            textfont.size = [up(v, base) for v in textfont.size]
+        elif textfont.size is not None:
+            textfont.size = up(textfont.size, base)
+    # Text inside bars is shrunk by plotly to fit the bar: kept at the printed minimum.
+    out.update_layout(uniformtext=dict(minsize=need, mode="show"))
+    _rewrap_source(out, width_px)
+    return out
+
+
+def _rewrap_source(fig: go.Figure, width_px: int) -> None:
+    # The source line starts at the plot's left edge and was wrapped for a screen-wide chart:
+    # on a narrower image with larger text it ran off the right edge. Rewrapped to the room
+    # left of the left margin and the longest category label (estimated), the bottom margin
+    # grown by the added lines.
+    notes = [n for n in fig.layout.annotations if n.name == "source" and n.text]
+    if not notes:
+        return
+    note = notes[0]
+    size = note.font.size or fig.layout.font.size or 12
+    labels = [str(v) for t in fig.data if getattr(t, "orientation", None) == "h"
+              for v in (t.y if t.y is not None else ())]
+    tick = fig.layout.yaxis.tickfont.size or fig.layout.font.size or 12
+    longest = max((len(line) for lab in labels for line in lab.split("<br>")), default=0)
+    left = max(fig.layout.margin.l or 80, longest * tick * 0.55 + 30)
+    chars = max(40, int((width_px - left - 20) / (size * 0.55)))
+    old = note.text.count("<br>") + 1
+    note.text = _wrap(note.text.replace("<br>", " "), chars)
+    added = note.text.count("<br>") + 1 - old
+    if added > 0:
+        fig.update_layout(margin=dict(b=(fig.layout.margin.b or 80) + round(added * size * 1.3)))
+
+
+# A slide's plot is at least this wide on a 1280-pixel screen (page paddings and margins
+# taken off); a legend laid out for it also fits a wider screen.
+SLIDE_PLOT_WIDTH = 1000
+SLIDE_LEGEND_CHARS = 28     # a legend entry is wrapped at this many characters
+
+
+def _text_width(text: str, size: float) -> float:
+    # A generous estimate (wide letters of DejaVu Sans) so that a row never overflows.
+    return len(text) * size * 0.6
+
+
+def _fit_slide(out: go.Figure, scale: float) -> go.Figure:
+    # Laid out in lines of known font sizes, so that the whole figure fits whatever height
+    # the page gives it: the legend above the plot when its entries fit in two rows, else in
+    # a column at the right of the plot (a legend of many entries would leave no plot).
+    lay = out.layout
+    legend_px = lay.legend.font.size or 12 * scale
+    for trace in out.data:
+        if trace.showlegend is not False and trace.name and "<br>" not in trace.name:
+            trace.name = "<br>".join(textwrap.wrap(trace.name, SLIDE_LEGEND_CHARS,
+                                                   break_on_hyphens=False)) or trace.name
+    entries = [(len(name.split("<br>")),
+                max(_text_width(x, legend_px) for x in name.split("<br>")) + 50)
+               for name in _legend_entries(out)]
+    rows, width = [], SLIDE_PLOT_WIDTH
+    for lines, w in entries:      # plotly fills a horizontal legend row by row
+        if width + w > SLIDE_PLOT_WIDTH:
+            rows.append(0)
+            width = 0
+        rows[-1] = max(rows[-1], lines)
+        width += w
+    legend_h = 0
+    if len(rows) > 2:
+        right_axis = any(ax.side == "right" for ax in out.select_yaxes())
+        # At the right edge of the canvas, from its top (beside the title, which is wrapped
+        # short): the whole height of the canvas, not only the plot's; the right margin holds
+        # it (and the right axis, when there is one).
+        legend_w = max(w for _, w in entries)
+        out.update_layout(legend=dict(orientation="v", xref="container", x=1, xanchor="right",
+                                      yref="container", y=0.98, yanchor="top",
+                                      maxheight=0.96, entrywidth=None, entrywidthmode=None,
+                                      tracegroupgap=2),
+                          margin=dict(r=round(legend_w + (100 if right_axis else 20))))
+    elif rows:
+        out.update_layout(legend=dict(entrywidth=None, entrywidthmode=None))
+        legend_h = sum(rows) * legend_px * 1.3 + 10 * len(rows)
+    title_px = lay.title.font.size or 17 * scale
+    top = ((lay.title.text or "").count("<br>") + 1) * title_px * 1.3 if lay.title.text else 0
+    top += (lay.title.pad.t or 0) + 10
+    if lay.title.subtitle and lay.title.subtitle.text:
+        top += (lay.title.subtitle.font.size or 14 * scale) * 1.4
+    margin = dict(t=round(top + legend_h + 8))
+    # The source line leaves the figure: the slide writes it under the chart, across the whole
+    # width (a note anchored at the plot's left edge would start mid-screen after long
+    # labels); the room under the plot is the x axis's own (automargin).
+    notes = list(out.layout.annotations)
+    if any(n.name == "source" for n in notes):
+        margin["b"] = 12
+    out.layout.annotations = [n for n in notes if n.name != "source"]
+    out.update_layout(height=None, autosize=True, margin=margin)
+    return out
+
+
+def slide_source(fig: go.Figure) -> str:
+    """The source line of a chart (with its statistical-secrecy note), as plain text: a slide
+    writes it under the chart."""
+    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    return str(meta.get("source") or "")
 
 
 def plotly_config(file_name: str) -> dict:
@@ -346,6 +521,8 @@ def reference_rows(references: pd.DataFrame | None) -> pd.DataFrame:
     try:
         from ctg_data import references as refmod
         national = refmod.national_references()
+        if frames:   # a stored figure (the user's file, its chosen edition) wins
+            national = refmod._without_stored(national, frames[0])
         if national is not None and len(national):
             frames.append(national)
     except (ImportError, AttributeError, FileNotFoundError):
@@ -717,21 +894,40 @@ def _spread_duplicates(frame: pd.DataFrame, radius: float = 0.0006) -> pd.DataFr
     return out
 
 
-def _labelled(frame: pd.DataFrame, limit: int = 20) -> pd.Series:
-    """Which structures get their name written on the map: at most `limit`, and none whose
-    label would overlap one already written (the bigger structures first)."""
-    if len(frame) > limit:
-        return pd.Series(False, index=frame.index)
-    xspan = max(frame["longitude"].max() - frame["longitude"].min(), 1e-3)
-    yspan = max(frame["latitude"].max() - frame["latitude"].min(), 1e-3)
-    chosen: list = []
-    order = frame["places"].fillna(0).sort_values(ascending=False).index
-    for idx in order:
-        x, y = frame.at[idx, "longitude"], frame.at[idx, "latitude"]
-        if all(abs(x - frame.at[o, "longitude"]) > 0.22 * xspan
-               or abs(y - frame.at[o, "latitude"]) > 0.06 * yspan for o in chosen):
-            chosen.append(idx)
-    return pd.Series(frame.index.isin(chosen), index=frame.index)
+MAP_LABEL_LIMIT = 8     # more structures than this: names on hover only (and in the table)
+
+
+def _labelled(frame: pd.DataFrame, limit: int = MAP_LABEL_LIMIT) -> pd.Series:
+    """Which structures get their name written on the map: all of them, or none — on hover
+    only — when there are more than `limit` or when one written name would overlap another
+    name or marker (estimated in pixels on the map's canvas). Some names written and others
+    not read as if the others were missing."""
+    none = pd.Series(False, index=frame.index)
+    if len(frame) > limit or frame.empty:
+        return none
+    lons, lats = frame["longitude"].astype(float), frame["latitude"].astype(float)
+    # The plot area of a 600-pixel-high map about 860 pixels wide; one degree of latitude
+    # is 1/cos(lat) degrees of longitude on the screen (see map_figure).
+    ratio = 1 / math.cos(math.radians((lats.min() + lats.max()) / 2))
+    xspan = max(lons.max() - lons.min(), 0.01) * 1.16
+    yspan = max(lats.max() - lats.min(), 0.005) * ratio
+    px = min(860 / xspan, 420 / yspan)          # pixels per degree of longitude
+    points = [(x * px, y * px * ratio) for x, y in zip(lons, lats)]
+    boxes = []                                  # name above its marker: x0, x1, y0, y1
+    for (x, y), name in zip(points, frame["nom"]):
+        half = min(len(" ".join(str(name or "").split())), 30) * 10 * 0.6 / 2 + 4
+        boxes.append((x - half, x + half, y + 7, y + 24))
+    markers = [(x - 9, x + 9, y - 9, y + 9) for x, y in points]
+
+    def overlap(a, b):
+        return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
+
+    for i, box in enumerate(boxes):
+        others = [b for j, b in enumerate(boxes) if j != i] + \
+            [m for j, m in enumerate(markers) if j != i]
+        if any(overlap(box, other) for other in others):
+            return none
+    return pd.Series(True, index=frame.index)
 
 
 def _scale_bar(fig: go.Figure, lons: list[float], lats: list[float]) -> None:
@@ -784,7 +980,9 @@ def map_figure(data: CtgData, annee: int, references: pd.DataFrame | None = None
                               part["adresse"].fillna("—").map(_esc)))
             names = [_short(n, 30) if shown else "" for n, shown in zip(part["nom"],
                                                                          part["_nomme"])]
-            fig.add_scatter(x=part["longitude"], y=part["latitude"], mode="markers+text",
+            # Names written only when none overlaps (see _labelled); else on hover only.
+            fig.add_scatter(x=part["longitude"], y=part["latitude"],
+                            mode="markers+text" if any(names) else "markers",
                             name=group, text=names, textposition="top center",
                             textfont=dict(size=10, color=fmt.TEXTE),
                             marker=dict(color=colour, symbol=symbol, size=14,
@@ -806,6 +1004,8 @@ def map_figure(data: CtgData, annee: int, references: pd.DataFrame | None = None
     missing = len(rows) - len(located)
     note = (f" {fmt.fr_count(missing, 'structure')} sans coordonnées "
             f"{'ne figurent' if missing > 1 else 'ne figure'} pas sur la carte.") if missing else ""
+    if len(located) and not located["_nomme"].any():
+        note += " Nom de chaque structure au survol de son symbole."
     note += " Fond de carte absent : positions d'après les coordonnées du classeur."
     return finish_layout(fig, titre, source_text(data, src, str(annee), **options) + note,
                    key="carte_structures", height=600, bottom=30)
@@ -932,9 +1132,14 @@ def places_by_mode_figure(data: CtgData, annee: int, references: pd.DataFrame | 
 
 def coverage_references_figure(data: CtgData, annee: int,
                                references: pd.DataFrame | None = None, **options) -> go.Figure:
-    """The coverage rate of `annee` and its components, computed locally, beside the levels
-    published by the Cnaf (commune, EPCI, département, région, France) for the SAME year; when
-    a level has no value that year, the note names its latest earlier value instead."""
+    """The coverage rate of `annee` and its components, computed locally (bars), beside the
+    levels published by the Cnaf for the SAME year: the territory's own published rate (bars),
+    its EPCI, département, région and France drawn as labelled reference marks over each
+    component (« France 59,4 (2021) » in the legend and the subtitle); the source line names
+    each edition. When a level has no value that year, the note names its latest earlier
+    value instead."""
+    from ctg_data.references import edition_text
+
     titre = chart_title(f"Taux de couverture en {annee} : le territoire et ses références", data)
     src = "classeur CTG, calcul local"
     c = computed(options, "coverage",
@@ -943,17 +1148,19 @@ def coverage_references_figure(data: CtgData, annee: int,
     fig = go.Figure()
     labels = [lab for _, lab in COMPONENTS]
     values = [c.taux.get(k) for k, _ in COMPONENTS]
-    used, earlier = [], []
+    used, earlier, marks = [], [], []
     if any(v is not None for v in values):
         fig.add_bar(x=labels, y=values, name="Territoire (calcul local)",
                     marker_color=fmt.level_colour("territoire"),
                     text=[fmt.fr_number(v, 1) for v in values], textposition="outside",
+                    offsetgroup="territoire", alignmentgroup="niveaux",
                     hovertemplate=f"Territoire (calcul local) — %{{x}} : %{{y:,.1f}} {RATE_UNIT}"
                                   "<extra></extra>")
     for niveau in ("commune", "epci", "departement", "region", "france"):
-        rows = [pick_reference(refs, niveau, f"taux_couverture_{k}", annee, data) for k, _ in COMPONENTS]
+        rows = [pick_reference(refs, niveau, f"taux_couverture_{k}", annee, data)
+                for k, _ in COMPONENTS]
         same = [r if r is not None and int(r["annee"]) == int(annee) else None for r in rows]
-        name = fmt.LEVEL_LABELS[niveau].replace(" (Cnaf)", "") + " (publié par la Cnaf)"
+        level = fmt.LEVEL_LABELS[niveau].replace(" (Cnaf)", "")
         if all(r is None for r in same):
             if rows[0] is not None:
                 earlier.append(f"{fmt.LEVEL_LABELS[niveau]} {int(rows[0]['annee'])} : "
@@ -961,25 +1168,55 @@ def coverage_references_figure(data: CtgData, annee: int,
             continue
         ys = [None if r is None else float(r["valeur"]) for r in same]
         used.extend(r for r in same if r is not None)
-        fig.add_bar(x=labels, y=ys, name=name, marker_color=fmt.level_colour(niveau),
-                    marker_pattern_shape="." if niveau == "commune" else "",
-                    text=[fmt.fr_number(v, 1) for v in ys], textposition="outside",
-                    hovertemplate=f"{name} — %{{x}} : %{{y:,.1f}} {RATE_UNIT}<extra></extra>")
-    if not fig.data:
+        if niveau == "commune":
+            # The territory's own published rate: a bar beside the computed one.
+            name = level + " (publié par la Cnaf)"
+            fig.add_bar(x=labels, y=ys, name=name, marker_color=fmt.level_colour(niveau),
+                        marker_pattern_shape=".", text=[fmt.fr_number(v, 1) for v in ys],
+                        textposition="outside", offsetgroup=niveau,
+                        alignmentgroup="niveaux",
+                        hovertemplate=f"{name} — %{{x}} : %{{y:,.1f}} {RATE_UNIT}"
+                                      "<extra></extra>")
+            continue
+        # A reference level: a labelled mark over each component, in its own slot.
+        place = next((str(r["nom"]).strip() for r in same if r is not None
+                      and isinstance(r.get("nom"), str) and r["nom"].strip()), "")
+        named = level if niveau == "france" or not place else f"{level} {_esc(place)}"
+        head = (f"{named} {fmt.fr_number(ys[0], 1)} ({annee})" if ys[0] is not None
+                else f"{named} ({annee})")
+        if ys[0] is not None:
+            marks.append(head)
+        fig.add_scatter(x=labels, y=ys, name=head, mode="markers+text",
+                        marker=dict(symbol="line-ew", size=30, color=fmt.level_colour(niveau),
+                                    line=dict(width=4, color=fmt.level_colour(niveau))),
+                        text=[fmt.fr_number(v, 1) for v in ys], textposition="top center",
+                        textfont=dict(color=fmt.level_colour(niveau), size=12),
+                        offsetgroup=niveau, alignmentgroup="niveaux", cliponaxis=False,
+                        hovertemplate=f"{named} (publié par la Cnaf, {annee}) — %{{x}} : "
+                                      f"%{{y:,.1f}} {RATE_UNIT}<extra></extra>")
+    if not any(t.type == "bar" for t in fig.data):
+        # References alone say nothing about the territory: no computed nor published rate.
         return no_data_figure(titre, source_text(data, src, **options), "couverture_references")
-    fig.update_layout(barmode="group")
+    fig.update_layout(barmode="group", scattermode="group")
     fig.update_xaxes(title_text="Composante du taux")
+    top = max([v for t in fig.data for v in t.y if v is not None] + [10])
+    # Room above the highest value for its label.
     fig.update_yaxes(title_text=RATE_AXIS, tickformat=",.0f", hoverformat=D3_DEC1,
-                     rangemode="tozero")
+                     range=[0, top * 1.18])
     note = " Le taux est théorique : une place peut être partagée par plusieurs enfants."
     if c.annee_population and c.annee_population != annee:
         note += f" Enfants de moins de 3 ans de {c.annee_population}."
     if earlier:
         note += (f" Pas de taux publié pour {annee} ; dernier taux global publié : "
                  + ", ".join(earlier) + ".")
-    return finish_layout(fig, titre, source_text(data, src, str(annee),
-                                           pd.DataFrame(used) if used else None, **options)
-                   + note, key="couverture_references")
+    shown = None
+    if used:
+        shown = pd.DataFrame(used)
+        shown["edition"] = shown["edition"].map(edition_text)
+    subtitle = ("Taux global publié par la Cnaf : " + " · ".join(marks)) if marks else None
+    return finish_layout(fig, titre, source_text(data, src, str(annee), shown, **options)
+                         + note, key="couverture_references", subtitle=subtitle,
+                         height=500 if subtitle else 460)
 
 
 def coverage_evolution_figure(data: CtgData, annee: int,
@@ -1275,11 +1512,15 @@ def alsh_coverage_figure(data: CtgData, annee: int, references: pd.DataFrame | N
                    key="alsh_couverture", bottom=118)
 
 
+ALSH_CHILDREN_PER_PLACES = ("Enfants accueillis pour 100 places ouvertes (indicateur local, "
+                            "pas un taux d'occupation)")
+
+
 def alsh_fill_figure(data: CtgData, annee: int, references: pd.DataFrame | None = None,
                      **options) -> go.Figure:
     """ALSH use by period: hours realised / hours offered (%), or, where hours are missing,
     children welcomed per 100 places — the measure is written under each bar."""
-    titre = chart_title(f"Accueils de loisirs : remplissage en {annee}", data)
+    titre = chart_title(f"Accueils de loisirs : fréquentation en {annee}", data)
     src = "classeur CTG (feuille ALSH), indicateur local"
     frame = _alsh(data, annee, options)
     frame = frame[frame["taux_remplissage"].notna()] if "taux_remplissage" in frame \
@@ -1289,14 +1530,17 @@ def alsh_fill_figure(data: CtgData, annee: int, references: pd.DataFrame | None 
     hours = frame["mesure_remplissage"].fillna("").str.startswith("heures")
     fig = go.Figure()
     for measured, name, pattern in ((True, "Heures réalisées / heures offertes (%)", ""),
-                                    (False, "Enfants accueillis pour 100 places", "/")):
+                                    (False, ALSH_CHILDREN_PER_PLACES, "/")):
         part = frame[hours == measured]
         if part.empty:
             continue
         periods = part["periode"].tolist()
+        # Children welcomed per 100 places is a count of children, not a share of places: it
+        # goes past 100 and must not read as an occupancy rate (« 463 pour 100 places »).
         unit = (f"{NNBSP}% des heures offertes" if measured
-                else " enfants accueillis pour 100 places")
-        fig.add_bar(x=[f"{p}<br>({'heures' if measured else 'enfants'})" for p in periods],
+                else " " + ALSH_CHILDREN_PER_PLACES[0].lower() + ALSH_CHILDREN_PER_PLACES[1:])
+        fig.add_bar(x=[f"{p}<br>({'% des heures' if measured else 'enfants pour<br>100 places'})"
+                       for p in periods],
                     y=part["taux_remplissage"], name=name,
                     marker=dict(color=[fmt.ALSH_PERIOD_COLOURS.get(p, fmt.GRIS) for p in periods],
                                 pattern_shape=pattern, line=dict(color="#595959", width=1)),
@@ -1308,13 +1552,15 @@ def alsh_fill_figure(data: CtgData, annee: int, references: pd.DataFrame | None 
     # measures would show one period's colour for all.
     fig.update_layout(showlegend=False)
     fig.update_xaxes(title_text="Période (mesure)", tickangle=0)
-    fig.update_yaxes(title_text="Pour 100 (heures offertes ou places)", tickformat=",.0f",
+    fig.update_yaxes(title_text="% des heures offertes,<br>ou enfants pour 100 places",
+                     tickformat=",.0f",
                      hoverformat=",.0f", rangemode="tozero")
     from ctg_data.definitions import ALSH_HOURS_PER_DAY
     note = (" Heures offertes = places × jours d'ouverture × "
             f"{fmt.fr_number(ALSH_HOURS_PER_DAY)} h. "
-            "« Enfants accueillis pour 100 places » n'est pas un taux d'occupation et peut "
-            "dépasser 100.")
+            "« Enfants accueillis pour 100 places ouvertes » (quand les heures manquent) "
+            "compte des enfants, pas des places occupées : ce n'est pas un taux d'occupation et "
+            "il peut dépasser 100.")
     return finish_layout(fig, titre, source_text(data, src, str(annee), **options) + note,
                    key="alsh_remplissage", bottom=118)
 
@@ -1358,9 +1604,10 @@ def plan_achievement_figure(data: CtgData, annee: int, references: pd.DataFrame 
     marge = float(marge) if marge is not None else float(settings.get("marge_en_bonne_voie"))
     labels = []
     for _, r in status.iterrows():
-        prefix = (f"{_esc(r['numero_action'])}. " if not fmt.is_missing(r.get("numero_action"))
+        prefix = (f"{r['numero_action']}. " if not fmt.is_missing(r.get("numero_action"))
                   else "")
-        labels.append(f"{prefix}{_short(r['indicateur'], 55)}")
+        # Wrapped on two lines, not cut on one: a long label was clipped by the chart's edge.
+        labels.append(fmt.wrap_label(f"{prefix}{r['indicateur']}", 34, 2))
     # Same label twice (same indicator in two actions) would merge bars: make them unique.
     seen: dict[str, int] = {}
     for i, lab in enumerate(labels):
@@ -1409,7 +1656,7 @@ def plan_achievement_figure(data: CtgData, annee: int, references: pd.DataFrame 
     n = len(status)
     return finish_layout(fig, titre, source_text(data, src, str(annee), **options)
                    + " Atteinte = (dernière valeur − référence) / (cible − référence).",
-                   key="plan_atteinte", height=max(360, 160 + 34 * n), source_width=85)
+                   key="plan_atteinte", height=max(360, 160 + 40 * n), source_width=85)
 
 
 def plan_axes_figure(data: CtgData, annee: int, references: pd.DataFrame | None = None,
@@ -1422,7 +1669,7 @@ def plan_axes_figure(data: CtgData, annee: int, references: pd.DataFrame | None 
     if status is None or status.empty:
         return no_data_figure(titre, source_text(data, src, **options), "plan_axes")
     summary = indicators.axis_summary(status)
-    labels = [_short(a, 50) for a in summary["axe"]]
+    labels = [fmt.wrap_label(a, 30, 2) for a in summary["axe"]]
     fig = go.Figure()
     for band in fmt.BANDS:
         values = [int(v) for v in summary[band]] if band in summary else []
@@ -1438,9 +1685,7 @@ def plan_axes_figure(data: CtgData, annee: int, references: pd.DataFrame | None 
                                   "<extra></extra>")
     for label, (_, r) in zip(labels, summary.iterrows()):
         fig.add_annotation(x=int(r["indicateurs"]), y=label, xanchor="left", showarrow=False,
-                           text=f" {int(r['actions_realisees'])}/{int(r['actions'])} action"
-                                f"{'s' if int(r['actions']) > 1 else ''} réalisée"
-                                f"{'s' if int(r['actions_realisees']) > 1 else ''}",
+                           text=" " + fmt.fr_done(r["actions_realisees"], r["actions"]),
                            font=dict(size=12, color=fmt.TEXTE), name="actions")
     fig.update_layout(barmode="stack")
     top = int(summary["indicateurs"].max()) if len(summary) else 1
@@ -1512,6 +1757,17 @@ def plan_indicator_figure(status_row, plan_row, years, **options) -> go.Figure:
                                           "<extra></extra>")
             hidden |= protect(fig.data[-1], [ref], limit, f"Référence %{{x}} : {SECRET_HOVER}"
                               "<extra></extra>")
+    if ref is not None and cible is not None and not fmt.is_missing(ref_year) \
+            and not fmt.is_missing(cible_year) and int(cible_year) > int(ref_year):
+        # The straight path from the reference to the target: the band compares with it
+        # before the target year (indicators.expected_share).
+        fig.add_scatter(x=[int(ref_year), int(cible_year)], y=[ref, cible], mode="lines",
+                        name="Trajectoire vers la cible", cliponaxis=False,
+                        line=dict(color=fmt.GRIS, width=2, dash="dot"),
+                        hovertemplate=f"Trajectoire %{{x}} : %{{y:,.1f}}{hover_unit}"
+                                      "<extra></extra>")
+        hidden |= protect(fig.data[-1], [ref, cible], limit,
+                          f"Trajectoire %{{x}} : {SECRET_HOVER}<extra></extra>")
     if cible is not None:
         when = f" ({int(cible_year)})" if not fmt.is_missing(cible_year) else ""
         fig.add_hline(y=cible, line=dict(color=fmt.BAND_COLOURS["atteint"], width=2, dash="dash"),

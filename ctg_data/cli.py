@@ -396,6 +396,9 @@ def cmd_restore(args) -> int:
     return EXIT_OK
 
 
+CONFLICT_LINES_SHOWN = 100
+
+
 def cmd_opendata(args) -> int:
     """`opendata FILE`: import a Caf or INSEE open-data file."""
     from ctg_data.opendata import OpendataError, detect, import_opendata
@@ -413,6 +416,12 @@ def cmd_opendata(args) -> int:
     for note in outcome.notes:
         _say(f"  {note}")
     _say(outcome.message)
+    # Values on which this edition and a stored one disagree (the value not shown first).
+    for line in outcome.conflict_lines[:CONFLICT_LINES_SHOWN]:
+        _say(f"  {line}")
+    if len(outcome.conflict_lines) > CONFLICT_LINES_SHOWN:
+        _say(f"  … et {len(outcome.conflict_lines) - CONFLICT_LINES_SHOWN} autres (python -m "
+             "ctg_data references donne les valeurs affichées).")
     for version_id in outcome.version_ids:
         print(f"Version créée : {version_id}")
     return EXIT_OK
@@ -612,6 +621,43 @@ def cmd_restauration(args) -> int:
     return EXIT_OK
 
 
+def cmd_references(args) -> int:
+    """`references [--niveau N] [--code C] [--annee A] --format json|csv`: the reference
+    values as the application shows them (one edition per figure), one object per value with
+    the keys niveau, code, nom, annee, indicateur, valeur, source, edition."""
+    from ctg_data import exports
+    from ctg_data.opendata import _caf_code
+    from ctg_data.references import NIVEAU_NAMES, shown_references
+
+    store = _store(args)
+    code = (args.code or "").strip() or None
+    if code is not None and args.niveau in ("commune", "departement", "region"):
+        code = _caf_code(NIVEAU_NAMES[args.niveau], code)   # 1065 -> 01065, 1 -> 01
+    elif code is not None and args.niveau == "national":
+        code = code.upper()
+    frame = shown_references(store, niveau=args.niveau, code=code, annee=args.annee)
+    columns = ["niveau", "code", "nom", "annee", "indicateur", "valeur", "source", "edition"]
+    frame = frame[columns]
+    if args.format == "json":
+        records = [{"niveau": r.niveau, "code": r.code, "nom": r.nom or "",
+                    "annee": int(r.annee), "indicateur": r.indicateur,
+                    "valeur": None if r.valeur != r.valeur else float(r.valeur),
+                    "source": r.source or "", "edition": r.edition or ""}
+                   for r in frame.itertuples(index=False)]
+        content = json.dumps(records, ensure_ascii=False, indent=2,
+                             allow_nan=False).encode() + b"\n"
+    else:
+        # For French Excel, as every CSV of the application: `;`, decimal comma; a rate keeps
+        # its published tenth (60,0, not 60), no digit is lost.
+        frame = frame.assign(valeur=[
+            None if v != v else (f"{v:.1f}" if round(v, 1) == v else repr(float(v)))
+            .replace(".", ",") for v in frame["valeur"]])
+        content = exports.table_to_csv(frame)
+    sys.stdout.buffer.write(content)
+    sys.stdout.flush()
+    return EXIT_OK
+
+
 # --- parser --------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -706,6 +752,18 @@ def build_parser() -> argparse.ArgumentParser:
     territoire(p)
     db(p)
     auteur(p)
+
+    p = command("references", cmd_references,
+                "afficher les valeurs de référence telles que l'application les montre (une "
+                "édition par valeur), en JSON ou CSV")
+    db(p)
+    p.add_argument("--niveau", choices=("commune", "epci", "departement", "region",
+                                        "national"), help="niveau géographique")
+    p.add_argument("--code", metavar="CODE",
+                   help="code du territoire (commune 59367, EPCI 200093201, département 59…)")
+    p.add_argument("--annee", type=_year, metavar="ANNÉE", help="année")
+    p.add_argument("--format", choices=("json", "csv"), default="json",
+                   help="format de sortie (défaut : json)")
 
     p = command("demo", cmd_demo, "charger le classeur d'exemple quand la base est vide")
     db(p)

@@ -7,18 +7,23 @@ value with the workbook import's rules (`validation.parse_value`), re-checks the
 `Store.save(kind="edit")`), the list of `storage.Change` records (who/when are filled by the
 store) and the problems. When an edit is refused, `Edit.data` is the data unchanged, `changes`
 is empty and `problems` holds the French messages.
+
+Plausibility (ctg_data.plausibility, the import's warnings): on the cells an edit changes, a
+negative count is refused and an unusual value (more than 10 times the previous one…) stops
+the edit until the form confirms it (`confirmed=True`; `Edit.needs_confirmation` lists them).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from ctg_data import errors, formatting, indicators, storage, validation
+from ctg_data import errors, formatting, indicators, plausibility, storage, validation
 from ctg_data.model import CtgData, plan_years
 from ctg_data.schemas import (COMITES, DECISIONS, FICHES_ACTIONS, PLAN_ACTION, SHEETS_BY_KEY,
                               TABLE_SHEETS, Column, Sheet, year_of_header)
@@ -42,6 +47,12 @@ class Edit(NamedTuple):
     def ok(self) -> bool:
         """Whether the edit has no blocking problem."""
         return not any(p.severity == "erreur" for p in self.problems)
+
+    @property
+    def needs_confirmation(self) -> list:
+        """The unusual values that stopped this edit: it is saved once the form confirms them
+        (the same edit with `confirmed=True`)."""
+        return [p for p in self.problems if p.code == "valeur_inhabituelle" and p.is_error]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -108,9 +119,15 @@ def _make_change(sheet: Sheet, label: str, column: Column, old, new, code) -> st
                           old=storage.plain(old), new=storage.plain(new), code=code)
 
 
-def _apply(data: CtgData, sheet_key: str, row: int | None, fields: dict) -> Edit:
+CONFIRM_LABEL = "Confirmer la valeur inhabituelle"
+
+
+def _apply(data: CtgData, sheet_key: str, row: int | None, fields: dict, *,
+           confirmed: bool = False) -> Edit:
     """Parse `fields` (key → raw value) and write them into row `row` (None: a new row), then
-    check the whole data set. The heart of every public edit function."""
+    check the whole data set. The heart of every public edit function. The plausibility
+    warnings on the changed cells block: a negative count always, an unusual value unless
+    `confirmed`."""
     sheet = SHEETS_BY_KEY[sheet_key]
     frame = data.table(sheet_key).copy()
     adding = row is None
@@ -161,11 +178,36 @@ def _apply(data: CtgData, sheet_key: str, row: int | None, fields: dict) -> Edit
     new = CtgData(dict(data.territoire), tables, present=ALL_SHEETS)
     label = _label_of(sheet_key, new.table(sheet_key).iloc[index]) if adding else old_label
     blocking, warnings = _judge(data, new)
+    blocking += _implausible(sheet, excel_row, [column for column, _, _ in changes], warnings,
+                             confirmed)
     if blocking:
         return Edit(data, [], problems + blocking)
+    if confirmed:   # confirmed in the form: not repeated after the save
+        warnings = [p for p in warnings if p.code != "valeur_inhabituelle"
+                    or not _on_cells(p, sheet, excel_row, [c for c, _, _ in changes])]
     records = [_make_change(sheet, label, column, old, value, new.code)
                for column, old, value in changes]
     return Edit(new, records, problems + warnings)
+
+
+def _on_cells(p, sheet: Sheet, excel_row: int, columns) -> bool:
+    return p.sheet == sheet.name and p.row == excel_row and p.column in {c.label for c in columns}
+
+
+def _implausible(sheet: Sheet, excel_row: int, columns, warnings, confirmed: bool) -> list:
+    """The plausibility warnings on the edited cells that block the edit, as errors: a
+    negative count, and an unusual value not yet confirmed (its message says how to)."""
+    out = []
+    for p in warnings:
+        if p.code not in plausibility.CODES or not _on_cells(p, sheet, excel_row, columns):
+            continue
+        if p.code == "compte_negatif":
+            out.append(replace(p, severity=errors.ERREUR))
+        elif not confirmed:
+            out.append(replace(p, severity=errors.ERREUR, message=(
+                p.message.rstrip(".") + f" ; si elle est juste, cochez « {CONFIRM_LABEL} » "
+                "puis enregistrez à nouveau")))
+    return out
 
 
 def _key(p) -> tuple:
@@ -199,27 +241,31 @@ def _year_problem(data: CtgData, row: int, annee: int):
     return None
 
 
-def set_indicator_value(data: CtgData, row: int, annee: int, raw_value) -> Edit:
+def set_indicator_value(data: CtgData, row: int, annee: int, raw_value, *,
+                        confirmed: bool = False) -> Edit:
     """Enter the observed value of plan indicator `row` for year `annee` (raw text as typed:
-    « 12 », « 12,5 », « 45 % », empty to clear). A year outside the CTG period is refused."""
-    return update_plan_row(data, row, {str(int(annee)): raw_value})
+    « 12 », « 12,5 », « 45 % », empty to clear). A year outside the CTG period is refused;
+    an unusual value waits for `confirmed` (see `Edit.needs_confirmation`)."""
+    return update_plan_row(data, row, {str(int(annee)): raw_value}, confirmed=confirmed)
 
 
-def update_plan_row(data: CtgData, row: int, fields: dict) -> Edit:
+def update_plan_row(data: CtgData, row: int, fields: dict, *, confirmed: bool = False) -> Edit:
     """Edit plan indicator `row`: any declared column (résultats obtenus, analyse, statut,
-    cible, …) or a year column (« 2022 »), raw values as typed."""
+    cible, …) or a year column (« 2022 »), raw values as typed. A negative count is refused,
+    an unusual value waits for `confirmed`."""
     fields = {str(k).strip(): v for k, v in fields.items()}
     # An empty value for a year outside the period stores nothing: not an error.
     outside = [p for k, v in fields.items() if k.isdigit() and not _missing(v)
                and (p := _year_problem(data, row, int(k)))]
     if outside:
         return Edit(data, [], outside)
-    return _apply(data, "plan_action", row, fields)
+    return _apply(data, "plan_action", row, fields, confirmed=confirmed)
 
 
-def add_plan_row(data: CtgData, fields: dict) -> Edit:
+def add_plan_row(data: CtgData, fields: dict, *, confirmed: bool = False) -> Edit:
     """Add an indicator (a plan row: Axe, Action, Indicateur required) to the plan."""
-    return _apply(data, "plan_action", None, _required(PLAN_ACTION, fields))
+    return _apply(data, "plan_action", None, _required(PLAN_ACTION, fields),
+                  confirmed=confirmed)
 
 
 def update_fiche(data: CtgData, numero_action, fields: dict) -> Edit:
@@ -312,6 +358,43 @@ def column_label(sheet_key: str, column_key: str) -> str:
         return column_key or "(ligne entière)"
 
 
+# The column that names a row in a form, per sheet (« Demandes en attente », « Comité du… »).
+_ROW_NAME_COLUMNS = ("indicateur", "intitule", "action", "decision", "nom", "date")
+
+
+def _row_name(data: CtgData | None, sheet: Sheet, excel_row: int | None) -> str | None:
+    if data is None or excel_row is None or sheet.key not in SHEETS_BY_KEY:
+        return None
+    frame = data.table(sheet.key)
+    index = excel_row - 2   # the edits number rows as the exported workbook: header on row 1
+    if not 0 <= index < len(frame):
+        return None         # a row being added: the form is about it, no name needed
+    for key in _ROW_NAME_COLUMNS:
+        if key in frame.columns and not _missing(frame.iloc[index][key]):
+            value = frame.iloc[index][key]
+            return formatting.fr_date(value) if key == "date" else str(value).strip()
+    return None
+
+
+def form_line(problem, data: CtgData | None = None) -> str:
+    """A problem of an in-app edit said in the form's terms — the field as the form labels it
+    and the name of the edited row, never a sheet, a row number or a column:
+    « Valeur 2023 de « Demandes en attente » : nombre attendu, « douze » trouvé. »
+    (`data`: the data the edit was made on, to name the row). The import keeps
+    `Problem.as_line` (sheet, row and column of the file)."""
+    message = problem.message.rstrip(".")
+    # The catalogue speaks of the workbook's year columns; the form has a year field.
+    message = re.sub(r"^colonne d'année ", "année ", message)
+    sheet = next((s for s in SHEETS_BY_KEY.values() if s.name == problem.sheet), None)
+    if sheet is None or not problem.column:
+        return message[:1].upper() + message[1:] + "."
+    column = str(problem.column)
+    field = f"Valeur {column}" if column.isdigit() else column
+    name = _row_name(data, sheet, problem.row)
+    where = f"{field} de « {name} »" if name and name != column else field
+    return f"{where} : {message}."
+
+
 def when(at) -> str:
     """A stored UTC time as French local time: « 15/03/2024 à 14 h 05 »."""
     if at is None:
@@ -366,10 +449,17 @@ def _text(value) -> str:
     return "" if _missing(value) else str(value)
 
 
-def _band_text(niveau, pct, suivi=None, statut=None) -> str:
+def _band_text(niveau, pct, suivi=None, statut=None, attendu=None, annee_valeur=None) -> str:
+    """« En bonne voie (67 % ; 50 % attendus en 2023 sur la trajectoire) »: the band, the
+    achievement and, before the target year, what the straight path expected then."""
     text = formatting.BAND_LABELS.get(_text(niveau), formatting.BAND_LABELS["non renseigné"])
     if not _missing(pct):
-        text += f" ({formatting.fr_percent(float(pct), 0)})"
+        on_path = ""
+        if _text(niveau) in ("en bonne voie", "en retard") and not _missing(attendu) \
+                and float(attendu) < 100 - 1e-9 and not _missing(annee_valeur):
+            on_path = (f" ; {formatting.fr_percent(float(attendu), 0)} attendus en "
+                       f"{int(annee_valeur)} sur la trajectoire")
+        text += f" ({formatting.fr_percent(float(pct), 0)}{on_path})"
     elif suivi == "statut" and _text(statut):
         text += f" (statut : {_text(statut).lower()})"
     return text
@@ -398,7 +488,8 @@ def evaluation_table(data: CtgData, axe: str, annee: int | None = None, *,
     status = status[status["axe"].astype(str) == str(axe)]
     rows = [(action_label(r.numero_action, r.action), _text(r.indicateur),
              _text(r.resultats_attendus), _text(r.resultats_obtenus), _text(r.analyse),
-             _band_text(r.niveau, r.atteinte_pct, r.suivi, r.statut))
+             _band_text(r.niveau, r.atteinte_pct, r.suivi, r.statut,
+                        getattr(r, "attendu_pct", None), r.annee_derniere_valeur))
             for r in status.itertuples()]
     return pd.DataFrame(rows, columns=list(EVALUATION_COLUMNS), dtype=object)
 
@@ -414,8 +505,9 @@ SUMMARY_FORMATS = {"Indicateurs": "int", **{formatting.BAND_LABELS[b]: "int" for
 def indicator_values_table(status: pd.DataFrame, axe: str | None = None) -> pd.DataFrame:
     """The indicators (plan_status rows, of one axis when given) against target and reference,
     with French headers, what a comité reads first on the left: Indicateur, Dernière valeur,
-    Année de la valeur, Cible, Année cible, Valeur de référence, Atteinte (%), Niveau, Unité,
-    Sens, Statut, Action."""
+    Année de la valeur, Cible, Année cible, Valeur de référence, Atteinte (%), Niveau, Valeur
+    attendue (trajectoire: the straight path's value in the value's year, before the target
+    year), Unité, Sens, Statut, Action."""
     if axe is not None:
         status = status[status["axe"].map(_text) == str(axe)]
     return pd.DataFrame({
@@ -427,6 +519,10 @@ def indicator_values_table(status: pd.DataFrame, axe: str | None = None) -> pd.D
         "Valeur de référence": status["valeur_reference"].astype("float64").tolist(),
         "Atteinte (%)": status["atteinte_pct"].astype("float64").tolist(),
         "Niveau": [formatting.band_label(_text(n)) for n in status["niveau"]],
+        # Before the target year: the value the straight path from the reference expects.
+        "Valeur attendue (trajectoire)": (status["valeur_attendue"].astype("float64").tolist()
+                                          if "valeur_attendue" in status else
+                                          [float("nan")] * len(status)),
         "Unité": status["unite"].map(_text).tolist(),
         "Sens": status["sens"].map(_text).tolist(),
         "Statut": status["statut"].map(_text).tolist(),

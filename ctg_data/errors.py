@@ -207,6 +207,18 @@ CATALOGUE.update(_types(
 ))
 
 
+# --- Plausibility of the figures entered (issue 10 §4, ctg_data.plausibility) ----------------
+# Warnings in an import; in a form a negative count is refused and an unusual value is saved
+# only once confirmed (ctg_data.editing).
+CATALOGUE.update(_types(
+    ("compte_negatif", "Nombre négatif",
+     "« {value} » : {quoi} ne peut pas être négatif", AVERTISSEMENT),
+    ("valeur_inhabituelle", "Valeur inhabituelle",
+     "« {value} » est {comparaison} : valeur inhabituelle, à vérifier (faute de frappe, "
+     "unité ?)", AVERTISSEMENT),
+))
+
+
 # --- Values that could hurt a page, a chart or a bilan (issue 13 §8) -------------------------
 CATALOGUE.update(_types(
     ("caractere_controle", "Caractère invisible interdit",

@@ -303,9 +303,45 @@ def _csv_cell(value) -> str:
     return neutralise(str(value))
 
 
-def table_to_csv(frame: pd.DataFrame) -> bytes:
+# Decimals of each display kind (the vocabulary of `table_to_xlsx` formats), as the screen
+# shows them: a CSV holds « 53,5 » where the screen shows 53,5, not « 53,5031847134 ».
+CSV_DECIMALS = {"int": 0, "euro": 0, "year": 0, "decimal": 1, "percent": 1, "rate": 1,
+                "decimal2": 2, "number": 1}
+
+
+def round_as_shown(frame: pd.DataFrame, formats: dict | None = None) -> pd.DataFrame:
+    """A copy of `frame` whose numeric columns are rounded as the screen shows them: by their
+    display kind in `formats` (`CSV_DECIMALS`), else whole numbers kept and other numbers to
+    one decimal (the screen's rule, `ctg_ui.display_frame`). Rounding is half away from zero,
+    as `formatting.fr_number`."""
+    from ctg_data.formatting import _round
+
+    def number(v) -> bool:   # masked cells (« s ») and texts stay as they are
+        return (isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(
+            v, (bool, np.bool_)) and math.isfinite(float(v)))
+
+    out = frame.copy()
+    for col in out.columns:
+        kind = (formats or {}).get(col)
+        if kind is not None and kind not in CSV_DECIMALS:
+            continue
+        values = out[col].tolist()
+        numbers = [float(v) for v in values if number(v)]
+        if not numbers or (kind is None and all(v.is_integer() for v in numbers)):
+            continue
+        decimals = CSV_DECIMALS.get(kind, 1)
+        out[col] = pd.Series([float(_round(v, decimals)) if number(v) else v for v in values],
+                             index=out.index, dtype=object)
+    return out
+
+
+def table_to_csv(frame: pd.DataFrame, formats: dict | None = None) -> bytes:
     """`frame` as a CSV for French Excel: `;` separator, decimal comma, UTF-8 with BOM, CRLF
-    line ends, missing values empty, every text neutralised (see `neutralise`)."""
+    line ends, missing values empty, every text neutralised (see `neutralise`). With
+    `formats` (the display kinds of a table shown on screen, possibly empty), numbers are
+    rounded as the screen shows them (`round_as_shown`); without, written in full."""
+    if formats is not None:
+        frame = round_as_shown(frame, formats)
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow([neutralise(str(c)) for c in frame.columns])

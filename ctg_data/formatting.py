@@ -95,6 +95,46 @@ def fr_number(x, decimals: int = 0) -> str:
     return (MINUS if negative else "") + text
 
 
+def parse_input_number(text: object, *, minimum: float | None = None,
+                       maximum: float | None = None, decimals: int = 0) -> float:
+    """A number typed in a form, read as French (« 55,5 », « 1 234 », « −3 ») or with a point
+    (« 55.5 »), by the workbook's rules (`reading.parse_number`). Raises ValueError with the
+    French reason (not a number, too many decimals, outside [minimum, maximum])."""
+    from ctg_data.reading import parse_number
+
+    raw = "" if text is None else str(text).strip()
+    if not raw:
+        raise ValueError("saisissez un nombre")
+    try:
+        value = parse_number(raw)
+    except ValueError:
+        example = "12" if decimals == 0 else "55,5"
+        raise ValueError(f"nombre attendu (par exemple {example}), « {raw} » saisi") from None
+    if decimals == 0 and not float(value).is_integer():
+        raise ValueError(f"nombre entier attendu, « {raw} » saisi")
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        low = fr_number(minimum, decimals if minimum is not None and
+                        not float(minimum).is_integer() else 0)
+        high = fr_number(maximum, decimals if maximum is not None and
+                         not float(maximum).is_integer() else 0)
+        if minimum is not None and maximum is not None:
+            raise ValueError(f"valeur entre {low} et {high} attendue, « {raw} » saisi")
+        bound = f"au moins {low}" if minimum is not None else f"au plus {high}"
+        raise ValueError(f"valeur de {bound} attendue, « {raw} » saisi")
+    return float(value)
+
+
+def input_number(x, decimals: int = 0) -> str:
+    """`x` as it is written back into a number field: French, without trailing zeros
+    (« 55,5 », « 60 », « 1 234 »), empty when missing."""
+    if is_missing(x):
+        return ""
+    text = fr_number(x, decimals)
+    if "," in text:
+        text = text.rstrip("0").rstrip(",")
+    return text
+
+
 def fr_percent(x, decimals: int = 1) -> str:
     """A percentage given on the 0-100 scale: ``fr_percent(12.34) == "12,3\u202f%"``."""
     if is_missing(x):
@@ -155,6 +195,13 @@ def fr_signed(x, decimals: int = 1, unit: str | None = "point", plural: str | No
     if unit:
         text += NBSP + _plural(rounded, unit, plural)
     return text
+
+
+def fr_done(done, total, noun: str = "action", participle: str = "réalisée") -> str:
+    """« 0/3 actions réalisées », « 1/1 action réalisée »: the noun and its participle agree
+    with the total (the actions counted), not with the number done."""
+    ending = "s" if total is not None and total > 1 else ""
+    return f"{int(done)}/{int(total)} {noun}{ending} {participle}{ending}"
 
 
 def fr_count(x, singular: str, plural: str | None = None) -> str:
@@ -254,6 +301,20 @@ def escape_plotly(text: object) -> str:
     HTML tags there (`<a href>`, `<b>`, `<br>`…), so `<`, `>` and `&` become entities."""
     text = "" if text is None else str(text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def wrap_label(text: object, width: int = 28, max_lines: int = 3) -> str:
+    """A long category label (an axis, an action…) for a plotly axis: escaped like
+    `escape_plotly`, wrapped with `<br>` at word boundaries every `width` characters, at most
+    `max_lines` lines (the last cut with « … »), so that it is never cut by the chart's edge."""
+    import textwrap
+
+    words = " ".join(str("" if text is None else text).split())
+    lines = textwrap.wrap(words, width, break_long_words=True, break_on_hyphens=False) or [""]
+    if len(lines) > max_lines:
+        rest = " ".join(lines[max_lines - 1:])
+        lines = lines[:max_lines - 1] + [rest[:width - 1].rstrip() + "…"]
+    return "<br>".join(escape_plotly(line) for line in lines)
 
 
 # --- plotly --------------------------------------------------------------------------------

@@ -209,6 +209,71 @@ def preview(store: Store, report, versions: dict | None = None) -> pd.DataFrame:
     return frame
 
 
+# How many rows of each sheet the preview shows as read.
+PREVIEW_ROWS = 5
+CHANGE_COLUMN = "Changement"
+
+
+def _shown_value(value) -> str:
+    from ctg_data import formatting
+
+    if formatting.is_missing(value):
+        return formatting.MISSING
+    if isinstance(value, float):   # as read: up to the two decimals a figure may hold
+        return formatting.input_number(value, 0 if value.is_integer() else 2)
+    return str(value)
+
+
+def preview_values(store: Store, report, versions: dict | None = None,
+                   rows: int = PREVIEW_ROWS, territories: int = 3
+                   ) -> list[tuple[str, str, int, pd.DataFrame]]:
+    """The values as read, for the person to check before confirming: the first `rows` rows
+    of each provided sheet of each territory, under the sheet's headers, French text, each
+    with what the import does to it against the stored version (« nouvelle ligne »,
+    « modifiée : Places, Nom », « inchangée »). Items: (territory label, sheet name, number
+    of rows in the file, frame), for the first `territories` territories of the file.
+    `versions` as for `preview`."""
+    out = []
+    for data in report.datasets[:territories]:
+        if versions is None:
+            current = store.load(data.code)
+        else:
+            vid = versions.get(data.code)
+            current = store.load(data.code, vid) if vid is not None else None
+        label = _territory_label(current if current is not None and not data.nom else data)
+        if TERRITOIRE.key in data.present:
+            old = current.territoire if current is not None else {}
+            frame = pd.DataFrame([{
+                "Champ": column.label, "Valeur lue": _shown_value(data.territoire.get(column.key)),
+                CHANGE_COLUMN: ("nouvelle valeur" if current is None else "modifiée"
+                                if column.key in changed_columns(
+                                    {column.key: old.get(column.key)},
+                                    {column.key: data.territoire.get(column.key)})
+                                else "inchangée")}
+                for column in TERRITOIRE.columns])
+            out.append((label, TERRITOIRE.name, len(frame), frame))
+        for sheet in TABLE_SHEETS:
+            if sheet.key not in data.present:
+                continue
+            new = data.tables[sheet.key]
+            old = current.tables[sheet.key] if current is not None else new.iloc[:0]
+            first = new.head(rows)
+            labels = {c.key: c.label for c in sheet.columns}
+            changes = []
+            for i in range(len(first)):
+                pairs, added, _ = match_rows(sheet.key, old, first.iloc[[i]])
+                if added:
+                    changes.append("nouvelle ligne")
+                    continue
+                moved = changed_columns(*pairs[0])
+                changes.append("modifiée : " + ", ".join(labels.get(k, str(k)) for k in moved)
+                               if moved else "inchangée")
+            shown = first.rename(columns=labels).map(_shown_value)
+            shown.insert(0, CHANGE_COLUMN, changes)
+            out.append((label, sheet.name, len(new), shown.reset_index(drop=True)))
+    return out
+
+
 def import_example(store: Store, *, actor=None) -> ImportOutcome | None:
     """Import the example workbook (setting `example_workbook`) when the database holds no
     territory yet; None when there was nothing to do."""

@@ -12,6 +12,9 @@ Counting rules (docs: workbook-format.md « Derived figures », domain.md §3-4)
   MAM places are part of the AM figures and never added again;
 - Berceaux réservés and structures located in another commune are the « offre mobilisable hors
   territoire », shown apart, never in the rate;
+- an EAJE in the territory whose `Financement` is « Autre » (neither PSU nor PAJE) is not in the
+  Cnaf-comparable rate either: `places["hors_taux_autre"]`, a detail line and an alert naming
+  the structures;
 - the population of year Y is used, else the latest earlier year (alert).
 
 `Coverage.complet` is False as soon as one input is missing (a component, the number of
@@ -36,6 +39,8 @@ from ctg_data.model import CtgData, plan_years
 from ctg_data.schemas import EAJE_TYPES, PERIODES_ALSH, normalise
 
 COMPONENTS = ("eaje_psu", "eaje_hors_psu", "am", "gad", "prescolarisation")
+# The start of the alert naming the EAJE financed by « Autre » (pages show it on its own).
+AUTRE_ALERT = "EAJE au financement « Autre »"
 NIVEAUX = ("atteint", "en bonne voie", "en retard", "non renseigné")
 COMPONENT_LABELS = {
     "eaje_psu": "Places EAJE PSU",
@@ -139,7 +144,9 @@ class Coverage:
     annee: int
     annee_population: int | None
     enfants_moins_3_ans: float | None
-    places: dict  # eaje_psu, eaje_hors_psu, am, gad, prescolarisation, total, hors_territoire
+    # eaje_psu, eaje_hors_psu, am, gad, prescolarisation, total, hors_territoire and
+    # hors_taux_autre (EAJE financed by « Autre »: outside the Cnaf-comparable rate)
+    places: dict
     taux: dict    # global, eaje, individuel, prescolarisation (None when not computable)
     cible: float | None
     places_manquantes: int | None
@@ -148,6 +155,8 @@ class Coverage:
     alertes: list[str] = field(default_factory=list)
     complet: bool = True
     detail: list[tuple[str, float | None]] = field(default_factory=list)
+    # Scenarios only: each removal capped at the places there are, in French.
+    limites: list[str] = field(default_factory=list)
 
 
 def rates_from_components(psu, hors_psu, prescolarisation, am, gad) -> dict:
@@ -218,10 +227,11 @@ def _collect(data: CtgData, annee: int) -> dict:
     # --- EAJE, MAM, offer outside the territory, from Équipements --------------------------
     places = {k: None for k in COMPONENTS}
     structures = structures_of_year(data, annee)
-    eaje_psu = eaje_hors = hors_territoire = 0.0
+    eaje_psu = eaje_hors = hors_territoire = hors_taux_autre = 0.0
     lines_eaje: list[tuple[str, float | None]] = []
     lines_outside: list[tuple[str, float | None]] = []
     lines_mam: list[tuple[str, float | None]] = []
+    autres: list[str] = []
     for _, s in structures.iterrows():
         kind, nom, p = s["type"], _text(s["nom"]), _num(s["places"])
         inside = in_territory(s["commune"], data)
@@ -238,6 +248,12 @@ def _collect(data: CtgData, annee: int) -> dict:
             lines_outside.append((f"{nom} ({kind}{where}) : hors territoire, non compté", p))
         elif kind == "MAM":
             lines_mam.append((f"{nom} (MAM) : déjà comptée avec les assistantes maternelles", p))
+        elif s["financement"] == "Autre":
+            # Neither PSU nor PAJE: outside the Cnaf-comparable rate, shown apart (domain §3).
+            hors_taux_autre += p
+            autres.append(f"{nom} ({fr_number(p)} places)")
+            lines_outside.append((f"{nom} ({kind}, financement Autre) : hors du taux "
+                                  "comparable à la Cnaf, non compté", p))
         elif s["financement"] == "PAJE":
             eaje_hors += p
             lines_eaje.append((f"{nom} ({kind}, PAJE) : EAJE hors PSU", p))
@@ -248,6 +264,10 @@ def _collect(data: CtgData, annee: int) -> dict:
             eaje_psu += p
             lines_eaje.append((f"{nom} ({kind}) : EAJE PSU", p))
     places["eaje_psu"], places["eaje_hors_psu"] = eaje_psu, eaje_hors
+    if autres:
+        alertes.append(f"{AUTRE_ALERT} (ni PSU ni PAJE) en {annee}, non comptés "
+                       "dans le taux comparable à la Cnaf et montrés à part : "
+                       + ", ".join(autres) + ".")
     if structures.empty or not lines_eaje:
         alertes.append(f"Aucun EAJE ouvert au 31 décembre {annee} dans la feuille Équipements : "
                        "places d'accueil collectif comptées à 0.")
@@ -312,6 +332,7 @@ def _collect(data: CtgData, annee: int) -> dict:
     for label, value in lines_outside:
         detail.append((label, value))
     places["hors_territoire"] = hors_territoire
+    places["hors_taux_autre"] = hors_taux_autre
     return dict(annee=annee, annee_pop=annee_pop, enfants=enfants, places=places,
                 am_par_etp=am_par_etp, demandes=demandes, alertes=alertes, complet=complet,
                 detail=detail)
@@ -346,6 +367,9 @@ def _finish(*, annee, annee_pop, enfants, places, cible, am_par_etp, demandes, a
         lines.append(("Taux individuel (AM + garde à domicile)", taux["individuel"]))
         lines.append(("Taux de préscolarisation", taux["prescolarisation"]))
     lines.append(("Offre mobilisable hors territoire (non comptée)", places["hors_territoire"]))
+    if places.get("hors_taux_autre"):
+        lines.append(("EAJE au financement « Autre », hors du taux (non comptés)",
+                      places["hors_taux_autre"]))
     if manquantes is not None:
         lines.append((f"Places manquantes pour atteindre {fr_number(float(cible), 1)} places "
                       "pour 100 enfants", manquantes))
@@ -379,29 +403,186 @@ def coverage_series(data: CtgData, cible=None) -> pd.DataFrame:
     return frame
 
 
+# ---------------------------------------------------------------------------------------------
+# Like-for-like evolution of a rate
+# ---------------------------------------------------------------------------------------------
+
+# The components of each rate, in the order the global rate adds them (rates_from_components).
+RATE_COMPONENTS = {
+    "global": ("eaje_psu", "eaje_hors_psu", "prescolarisation", "am", "gad"),
+    "eaje": ("eaje_psu", "eaje_hors_psu"),
+    "individuel": ("am", "gad"),
+    "prescolarisation": ("prescolarisation",),
+}
+# Short French names of the components in an evolution's explanation (both EAJE parts are
+# « EAJE »: they are always counted, 0 when there is none).
+_SHORT_NAMES = {"eaje_psu": "EAJE", "eaje_hors_psu": "EAJE", "am": "assistantes maternelles",
+                "gad": "garde à domicile", "prescolarisation": "préscolarisation"}
+_FEMININE_ARTICLE = {"garde à domicile": "la ", "préscolarisation": "la ",
+                     "assistantes maternelles": "les ", "EAJE": "les "}
+# The sheets whose rows hold the inputs of a year's coverage (the years an evolution compares).
+COVERAGE_SHEETS = ("population", "equipements", "assistantes_maternelles",
+                   "accueil_petite_enfance")
+
+
+def _names(keys) -> str:
+    """« EAJE, assistantes maternelles et garde à domicile » (each name once)."""
+    names = list(dict.fromkeys(_SHORT_NAMES[k] for k in keys))
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " et " + names[-1]
+
+
+def _with_articles(keys) -> str:
+    names = list(dict.fromkeys(_SHORT_NAMES[k] for k in keys))
+    parts = [_FEMININE_ARTICLE.get(n, "") + n for n in names]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " et " + parts[-1]
+
+
+@dataclass(frozen=True)
+class Change:
+    """The change of one coverage rate between an earlier year and this one, like for like.
+
+    `value` (points) compares the same components in both years: those present in both
+    (`components`); None when no comparison is honest (`reason` says why). `partial` is True
+    when the rate shown this year counts components left out of the comparison; `before`
+    and `now` are the two rates on the compared components."""
+
+    value: float | None
+    annee_precedente: int | None
+    components: tuple[str, ...] = ()
+    comparable: bool = False
+    partial: bool = False
+    before: float | None = None
+    now: float | None = None
+    reason: str | None = None
+
+    @property
+    def qualifier(self) -> str:
+        """« à composantes égales (EAJE et assistantes maternelles) » when partial, else «»."""
+        return f"à composantes égales ({_names(self.components)})" if self.partial else ""
+
+
+def _rate_on(cov: Coverage, keys) -> float | None:
+    """100 × the places of `keys` / children, added in the global rate's order (so that on
+    all the components it is the very float of `cov.taux`)."""
+    parts = [100 * cov.places[k] / cov.enfants_moins_3_ans for k in keys]
+    return sum(parts) if parts else None
+
+
+def coverage_change(now: Coverage, before: Coverage | None, key: str = "global") -> Change:
+    """The like-for-like change of rate `key` (global, eaje, individuel, prescolarisation)
+    from `before` to `now`: on the components counted in both years only, never a rate that
+    counts a component against one that lacks it. The reason (French) says which components
+    were left out, or why no change is given."""
+    if before is None:
+        return Change(None, None, reason="aucune année antérieure renseignée")
+    y0, y1 = before.annee, now.annee
+    if now.taux.get(key) is None:
+        return Change(None, y0, reason=f"taux de {y1} non calculable")
+    if not before.enfants_moins_3_ans:
+        return Change(None, y0, reason=f"taux de {y0} non calculable")
+    keys = RATE_COMPONENTS[key]
+    present_now = [k for k in keys if now.places.get(k) is not None]
+    present_before = [k for k in keys if before.places.get(k) is not None]
+    common = tuple(k for k in present_now if k in present_before)
+    lacking = [k for k in present_now if k not in present_before]   # missing earlier
+    dropped = [k for k in present_before if k not in present_now]   # missing this year
+    missing_text = []
+    for keys, there, absent, where, gone in ((lacking, "compté", "renseigné", y1, y0),
+                                             (dropped, "renseigné", "compté", y0, y1)):
+        if keys:
+            # The optional components are feminine (garde, préscolarisation, assistantes).
+            many = len({_SHORT_NAMES[k] for k in keys}) > 1
+            end, verb = ("es", "ne sont") if many else ("e", "n'est")
+            missing_text.append(f"{_with_articles(keys)}, {there}{end} en {where}, {verb} "
+                                f"pas {absent}{end} en {gone}")
+    missing = " ; ".join(missing_text)
+    if not common:
+        return Change(None, y0, reason=f"pas de comparaison possible : {missing}")
+    partial = bool(lacking or dropped)
+    rate_now = now.taux[key] if not lacking and not dropped else _rate_on(now, common)
+    rate_before = before.taux[key] if not lacking and not dropped else _rate_on(before, common)
+    if not partial:
+        return Change(rate_now - rate_before, y0, common, True, False, rate_before, rate_now)
+    reason = (f"évolution calculée à composantes égales ({_names(common)} : "
+              f"{fr_number(rate_before, 1)} en {y0}, {fr_number(rate_now, 1)} en {y1}) car "
+              f"{missing}")
+    return Change(rate_now - rate_before, y0, common, True, True, rate_before, rate_now, reason)
+
+
+def previous_year(data: CtgData, annee: int) -> int | None:
+    """The latest year before `annee` for which a coverage sheet (Population, Équipements
+    with an `Année`, Assistantes maternelles, Accueil petite enfance) has a row: the year
+    an evolution compares with (the same rule as the cross-territory table)."""
+    years = set()
+    for key in COVERAGE_SHEETS:
+        years.update(int(y) for y in data.table(key)["annee"].dropna() if int(y) < int(annee))
+    return max(years) if years else None
+
+
+def previous_coverage(data: CtgData, annee: int, cible=None) -> Coverage | None:
+    """The coverage of `previous_year(data, annee)`, or None when there is none."""
+    year = previous_year(data, annee)
+    return None if year is None else coverage(data, year, cible)
+
+
+def change_sentence(change: Change, unit: str = "point") -> str:
+    """The change in one French phrase for a text: « −0,2 point depuis 2022, évolution
+    calculée à composantes égales (…) car … », « stable depuis 2022 », or why there is none."""
+    if change.value is None:
+        return (f"évolution depuis {change.annee_precedente} non calculée : {change.reason}"
+                if change.annee_precedente else "pas d'année antérieure pour comparer")
+    rounded = round(change.value, 1)
+    if rounded == 0:
+        text = f"stable depuis {change.annee_precedente}"
+    else:
+        text = f"{fr_signed(change.value, 1, unit)} depuis {change.annee_precedente}"
+    if change.partial:
+        text += f", {change.reason}"
+    return text
+
+
 def scenario(data: CtgData, annee: int, *, delta_places: dict[str, int],
              enfants_moins_3_ans=None, cible=None) -> Coverage:
     """The coverage of `annee` if `delta_places` places were added per component (keys of
     COMPONENTS; negative = closures, never below 0) and, optionally, with another number of
-    children under 3. The alerts say what the scenario changed."""
+    children under 3. The alerts say what the scenario changed; `limites` says which removal
+    was capped at the places there are, and why."""
     unknown = set(delta_places) - set(COMPONENTS)
     if unknown:
         raise ValueError(f"Composante inconnue : {', '.join(sorted(unknown))}")
     inputs = _collect(data, annee)
     places = dict(inputs["places"])
     alertes, detail = list(inputs["alertes"]), list(inputs["detail"])
+    limites = []
     for key, delta in delta_places.items():
         if not delta:
             continue
-        places[key] = max(0.0, (places[key] or 0.0) + delta)
+        current = places[key] or 0.0
         text = f"Scénario : {fr_signed(delta, 0, unit=None)} ({COMPONENT_LABELS[key]})"
+        if current + delta < 0:
+            # A component cannot go below zero: the removal stops at the places there are,
+            # and the page says so rather than silently computing another scenario.
+            there = (f"seules {fr_number(current)} places sont comptées" if current > 1 else
+                     f"{fr_number(current)} place est comptée" if current else
+                     "aucune place n'est comptée")
+            limites.append(
+                f"{COMPONENT_LABELS[key]} : retrait de {fr_number(-delta)} places demandé, "
+                f"mais {there} en {annee} : retrait limité à "
+                f"{fr_number(current)} place{'s' if current > 1 else ''} (une composante ne "
+                "peut pas devenir négative).")
+            delta = -current
+            text += f", limité à {fr_signed(delta, 0, unit=None)}"
+        places[key] = current + delta
         alertes.append(text + ".")
         detail.append((text, float(delta)))
+    alertes.extend(limites)
     if enfants_moins_3_ans is not None:
         inputs["enfants"] = float(enfants_moins_3_ans)
         alertes.append(f"Scénario : {fr_number(inputs['enfants'])} enfants de moins de 3 ans.")
     inputs.update(places=places, alertes=alertes, detail=detail)
-    return _finish(**inputs, cible=cible)
+    result = _finish(**inputs, cible=cible)
+    result.limites = limites
+    return result
 
 
 # ---------------------------------------------------------------------------------------------
@@ -493,7 +674,8 @@ def alsh_coverage(data: CtgData, annee: int) -> pd.DataFrame:
         elif accueillis is not None and places:
             with_children = part[part["enfants_accueillis"].notna()]
             remplissage = 100 * accueillis / float(with_children["places"].sum())
-            mesure = "enfants accueillis pour 100 places (heures non renseignées)"
+            mesure = ("enfants accueillis pour 100 places ouvertes (heures non renseignées ; "
+                      "pas un taux d'occupation)")
         else:
             remplissage, mesure = None, None
         out.append(dict(
@@ -594,13 +776,42 @@ def achievement(latest, reference, target, sens=None) -> float | None:
     return 100 * latest / target if target else 100.0
 
 
-def band(pct: float | None, marge: float) -> str:
-    """atteint ≥ 100 %, en bonne voie ≥ marge, en retard below, non renseigné without value."""
+def expected_share(annee_valeur, reference, annee_reference, target, annee_cible
+                   ) -> float | None:
+    """The achievement (%) the straight path from the reference (its year) to the target
+    (the target year) expects in `annee_valeur`: 100 × (year − reference year) / (target year
+    − reference year), between 0 and 100. None when the path is not defined (a year or the
+    reference missing, the target equal to the reference, the target year not after the
+    reference year): the band then compares with the whole target, as at the target year."""
+    values = (_num(annee_valeur), _num(reference), _num(annee_reference), _num(target),
+              _num(annee_cible))
+    if any(v is None for v in values):
+        return None
+    year, ref, ref_year, target, target_year = values
+    if target == ref or target_year <= ref_year:
+        return None
+    return 100 * min(1.0, max(0.0, (year - ref_year) / (target_year - ref_year)))
+
+
+def band(pct: float | None, marge: float, attendu: float | None = None) -> str:
+    """atteint ≥ 100 %, en bonne voie ≥ marge % of the achievement expected (`attendu`, on
+    the straight path to the target: `expected_share`; 100 without a path, i.e. marge % of
+    the target), en retard below, non renseigné without value."""
     if pct is None:
         return "non renseigné"
     if pct >= 100 - 1e-9:
         return "atteint"
-    return "en bonne voie" if pct >= marge else "en retard"
+    threshold = marge * (100.0 if attendu is None else attendu) / 100
+    return "en bonne voie" if pct >= threshold - 1e-9 else "en retard"
+
+
+def band_explanation(marge=None) -> str:
+    """The band rule in one French sentence (evaluation page, bilan)."""
+    marge = float(settings.get("marge_en_bonne_voie") if marge is None else marge)
+    return ("Avant l'année cible, un indicateur est « en bonne voie » quand il a parcouru au "
+            f"moins {fr_number(marge, 0)} % du chemin attendu à cette date sur la trajectoire "
+            "en ligne droite de la valeur de référence (son année) à la cible (l'année cible), "
+            "« en retard » sinon ; il est « atteint » quand la cible l'est.")
 
 
 # Indicators without any number are followed through their Statut alone. An abandoned action
@@ -611,12 +822,15 @@ PLAN_STATUS_COLUMNS = [
     "row", "axe", "numero_action", "action", "indicateur", "unite", "sens", "valeur_reference",
     "annee_reference", "cible", "annee_cible", "derniere_valeur", "annee_derniere_valeur",
     "atteinte_pct", "niveau", "statut", "resultats_attendus", "resultats_obtenus", "analyse",
-    "referent", "suivi"]
+    "referent", "suivi", "attendu_pct", "valeur_attendue"]
 
 
 def plan_status(data: CtgData, annee=None, marge=None) -> pd.DataFrame:
     """One row per plan indicator: latest value (up to `annee` when given), achievement and
-    band. `suivi` says how the band was obtained: « valeur » or « statut »."""
+    band. `suivi` says how the band was obtained: « valeur » or « statut ». Before the target
+    year the band compares the value with the straight path from the reference to the
+    target: `attendu_pct` is the achievement that path expects in the value's year and
+    `valeur_attendue` the value on the path (None without a path: see `expected_share`)."""
     marge = float(settings.get("marge_en_bonne_voie") if marge is None else marge)
     plan = data.table("plan_action")
     all_years = plan_years(plan)
@@ -633,9 +847,16 @@ def plan_status(data: CtgData, annee=None, marge=None) -> pd.DataFrame:
             _num(r["valeur_reference"]) is not None or \
             any(_num(r[str(y)]) is not None for y in all_years)
         sens = r["sens"] if _text(r["sens"]) else "Hausse"
+        attendu = valeur_attendue = None
         if has_numbers:
             pct = achievement(latest, r["valeur_reference"], r["cible"], sens)
-            niveau, suivi = band(pct, marge), "valeur"
+            if pct is not None:
+                attendu = expected_share(latest_year, r["valeur_reference"],
+                                         r["annee_reference"], r["cible"], r["annee_cible"])
+            if attendu is not None:
+                ref = _num(r["valeur_reference"])
+                valeur_attendue = ref + (_num(r["cible"]) - ref) * attendu / 100
+            niveau, suivi = band(pct, marge, attendu), "valeur"
         else:
             pct = None
             niveau, suivi = STATUT_BANDS.get(r["statut"], "non renseigné"), "statut"
@@ -647,9 +868,11 @@ def plan_status(data: CtgData, annee=None, marge=None) -> pd.DataFrame:
             annee_derniere_valeur=latest_year, atteinte_pct=pct, niveau=niveau,
             statut=r["statut"], resultats_attendus=r["resultats_attendus"],
             resultats_obtenus=r["resultats_obtenus"], analyse=r["analyse"],
-            referent=r["referent"], suivi=suivi))
+            referent=r["referent"], suivi=suivi, attendu_pct=attendu,
+            valeur_attendue=valeur_attendue))
     frame = pd.DataFrame(out, columns=PLAN_STATUS_COLUMNS)
-    for col in ("valeur_reference", "cible", "derniere_valeur", "atteinte_pct"):
+    for col in ("valeur_reference", "cible", "derniere_valeur", "atteinte_pct", "attendu_pct",
+                "valeur_attendue"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
     for col in ("annee_reference", "annee_cible", "annee_derniere_valeur"):
         frame[col] = pd.array(frame[col], dtype="Int64")
@@ -719,7 +942,7 @@ def indicators_json(data: CtgData, annee: int, cible=None) -> dict:
         "enfants_moins_3_ans": _json_value(c.enfants_moins_3_ans),
         "places": {k: _json_value(c.places.get(k)) for k in
                    ("eaje_psu", "eaje_hors_psu", "am", "gad", "prescolarisation", "total",
-                    "hors_territoire")},
+                    "hors_territoire", "hors_taux_autre")},
         "taux_couverture": {k: _json_value(c.taux.get(k)) for k in
                             ("global", "eaje", "individuel", "prescolarisation")},
         "places_manquantes": c.places_manquantes,

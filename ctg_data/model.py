@@ -108,6 +108,39 @@ class CtgData:
         data.present = present
         return data
 
+    @classmethod
+    def of_file(cls, territoire: dict, file_tables: "FileTables", position: int,
+                present: frozenset[str] = frozenset()) -> "CtgData":
+        """The CtgData of territory `position` of `file_tables` (the conformed sheets of a whole
+        file): its `tables` are cut from the file's on first use, so that storing 650
+        territories of a file reads each sheet's rows once (`stored_rows`) instead of building
+        7,000 small DataFrames. Equal to `from_conformed` on those cut tables."""
+        data = cls.__new__(cls)
+        data.territoire = territory_fields(territoire)
+        data.present = present
+        data._source = (file_tables, position)
+        return data
+
+    def __getattr__(self, name):
+        # Only reached when `tables` was never set: a territory of a file (`of_file`) whose
+        # tables are cut now, once.
+        if name == "tables":
+            source = self.__dict__.get("_source")
+            if source is not None:
+                tables = source[0].tables_of(source[1])
+                self.__dict__["tables"] = tables
+                return tables
+        raise AttributeError(name)
+
+    def stored_rows(self, key: str):
+        """(file_tables, start, stop) when table `key` is still the untouched rows start:stop
+        of the file's sheet (never cut, so never changed since validation), else None."""
+        source = self.__dict__.get("_source")
+        if source is None or "tables" in self.__dict__ or key not in source[0].frames:
+            return None
+        start, stop = source[0].span(key, source[1])
+        return source[0], start, stop
+
     @property
     def code(self) -> str:
         return self.territoire["code_insee"]
@@ -146,3 +179,44 @@ class CtgData:
             if not a.reset_index(drop=True).equals(b.reset_index(drop=True)):
                 return False
         return True
+
+
+class FileTables:
+    """The conformed table sheets of a whole file, each with its rows sorted by territory
+    (a stable sort: file order within a territory), and where each territory's rows start:
+    what `CtgData.of_file` cuts the per-territory tables from. `cache` is free for consumers
+    that derive something from a whole sheet once (the store's plain rows)."""
+
+    def __init__(self, frames: dict[str, pd.DataFrame], groups: dict, count: int):
+        import numpy as np
+
+        self.frames: dict[str, pd.DataFrame] = {}
+        self.bounds: dict[str, list[int]] = {}
+        self.count = count
+        self.cache: dict = {}
+        for key, frame in frames.items():
+            group = np.asarray(groups[key])
+            order = np.argsort(group, kind="stable")
+            if not (order == np.arange(len(order))).all():
+                frame = frame.take(order).reset_index(drop=True)
+            self.frames[key] = frame
+            self.bounds[key] = np.searchsorted(group[order], np.arange(count + 1)).tolist()
+
+    def span(self, key: str, position: int) -> tuple[int, int]:
+        """The rows start:stop of territory `position` in sheet `key`."""
+        bounds = self.bounds[key]
+        return bounds[position], bounds[position + 1]
+
+    def tables_of(self, position: int) -> dict[str, pd.DataFrame]:
+        """Territory `position`'s tables: its rows of each sheet (fresh RangeIndex), then an
+        empty table for every sheet the file lacks (the key order of `from_conformed`)."""
+        tables = {}
+        for key, frame in self.frames.items():
+            start, stop = self.span(key, position)
+            piece = frame.iloc[start:stop]
+            piece.index = pd.RangeIndex(stop - start)
+            tables[key] = piece
+        for sheet in TABLE_SHEETS:
+            if sheet.key not in tables:
+                tables[sheet.key] = _empty_table(sheet.key).copy(deep=False)
+        return tables

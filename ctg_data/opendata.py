@@ -1,6 +1,9 @@
 """Open-data imports: the Caf coverage-rate CSVs of data.caf.fr (`txcouv_pe_*`) become long
-reference rows; INSEE commune files (IRIS population, couples-familles-ménages, emploi, Filosofi,
-« dossier complet ») fill a territory's `Population` figures for a year.
+reference rows, each with its edition (`txcouv_pe_dep` or `txcouv_pe_dep_hist`, see
+`caf_edition`; two editions of a figure are both stored, the import reports where they
+disagree); INSEE commune files (IRIS population, couples-familles-ménages, emploi, Filosofi
+including the 2021 `Q221` median, « dossier complet », and the long Melodi CSVs: population by
+age, activity, Filosofi) fill a territory's `Population` figures for a year.
 
 Files are read exactly as the portals export them (see domain.md §5): `;` separator, UTF-8 with
 BOM (Windows-1252 accepted after a re-save in Excel), decimal comma or point, codes as text.
@@ -63,6 +66,9 @@ KINDS: dict[str, str] = {
     "insee_emploi": "INSEE — activité des résidents (emploi)",
     "insee_filosofi": "INSEE — revenus et pauvreté (Filosofi)",
     "insee_dossier_complet": "INSEE — dossier complet",
+    "insee_melodi_population": "INSEE Melodi — population par âge (recensement)",
+    "insee_melodi_emploi": "INSEE Melodi — emploi et activité (recensement)",
+    "insee_melodi_filosofi": "INSEE Melodi — revenus et pauvreté (Filosofi)",
 }
 
 # --- Caf coverage rates --------------------------------------------------------------------
@@ -149,7 +155,9 @@ INSEE_SOURCES = {
     "familles_nombreuses": ("sum", (r"C(\d\d)_NE24F3", r"C(\d\d)_NE24F4P")),
     "naissances": ("sum", (r"NAISD(\d\d)",)),
     "taux_chomage": ("ratio", (r"P(\d\d)_CHOM1564", r"P(\d\d)_ACT1564")),
-    "revenu_median": ("single", (r"MED(\d\d)",)),
+    # Filosofi: MED21 until the 2020 edition; the 2021 edition (geo2025,
+    # FILO2021_DISP_COM.csv) names the median Q221 (second quartile, year 21).
+    "revenu_median": ("single", (r"(?:MED|Q2)(\d\d)",)),
     "taux_pauvrete": ("single", (r"TP60(\d\d)",)),
 }
 INSEE_CODE_COLUMNS = ("COM", "CODGEO", "DEPCOM", "CODE_COMMUNE")
@@ -191,6 +199,10 @@ class OpendataOutcome:
     reference_rows: int = 0
     notes: list[str] = field(default_factory=list)
     duplicate: bool = False                # nothing new: the figures were already stored
+    # Figures on which the file's edition and another stored edition disagree (Caf files):
+    # storage.CONFLICT_COLUMNS, and one French line each (`conflict_lines`).
+    conflicts: pd.DataFrame | None = None
+    conflict_lines: list[str] = field(default_factory=list)
 
 
 # --- reading the CSV -----------------------------------------------------------------------
@@ -339,6 +351,9 @@ def _kind_of(head: _Head) -> str | None:
     if layout is not None and layout[4] is not None:
         suffix = {v: k for k, v in CAF_LEVELS.items()}[layout[0]]
         return f"caf_txcouv_{suffix}"
+    melodi = _melodi_kind(head.fields)
+    if melodi is not None:
+        return melodi
     code_col = _insee_code_column(head.fields)
     found = _insee_columns(head.fields)
     if code_col is None or not found:
@@ -369,7 +384,8 @@ def detect(content, file_name: str) -> str:
             "Fichiers acceptés : taux de couverture de la Caf (txcouv_pe_com, _epci, _dep, "
             "_reg, _nat, export CSV de data.caf.fr) et fichiers communaux de l'INSEE "
             "(population par IRIS, couples-familles-ménages, emploi, Filosofi, dossier "
-            "complet), au format CSV.", "format_inconnu")
+            "complet, ou fichiers longs Melodi : population par âge, emploi, Filosofi), au "
+            "format CSV.", "format_inconnu")
     return kind
 
 
@@ -464,7 +480,34 @@ def _caf_file(content, file_name: str, edition: str | None = None) -> _CafFile:
     suffix = {v: k for k, v in CAF_LEVELS.items()}[niveau]
     return _CafFile(head, niveau, rates, code_col, name_col, year_col,
                     source=f"Cnaf, data.caf.fr (txcouv_pe_{suffix})",
-                    edition=edition or f"Export data.caf.fr « {file_name} »")
+                    edition=edition or caf_edition(content, file_name, suffix, head,
+                                                   year_col))
+
+
+# The dataset of a Caf file as data.caf.fr names it: `txcouv_pe_dep` (current edition, the last
+# two years) or `txcouv_pe_dep_hist` (the historical edition, 2017 onwards).
+_CAF_DATASET = re.compile(r"txcouv_pe_(com|epci|dep|reg|nat)")
+CURRENT_YEARS_MAX = 2
+
+
+def caf_edition(content, file_name: str, suffix: str, head: "_Head | None" = None,
+                year_col: str | None = None) -> str:
+    """The edition of a Caf coverage-rate file: its data.caf.fr dataset name, `txcouv_pe_X`
+    or `txcouv_pe_X_hist`. The file name says it (« txcouv_pe_dep_hist.csv », « … (2).csv »,
+    « historique ») ; a file renamed without either is told by the years it covers: the
+    current file holds the last two years, the `_hist` file more (2017 onwards)."""
+    name = Path(str(file_name)).stem.lower()
+    dataset = f"txcouv_pe_{suffix}"
+    if "hist" in name:
+        return dataset + "_hist"
+    if _CAF_DATASET.search(name) or head is None or year_col is None:
+        return dataset
+    years = pd.read_csv(io.BytesIO(bytes(content)), sep=head.sep, dtype="str",
+                        encoding=head.encoding, encoding_errors="replace",
+                        keep_default_na=False, na_filter=False, skipinitialspace=True,
+                        usecols=lambda c: c.strip() == year_col).iloc[:, 0]
+    found = set(years.str.extract(r"((?:19|20)\d\d)", expand=False).dropna())
+    return dataset + ("_hist" if len(found) > CURRENT_YEARS_MAX else "")
 
 
 def _caf_codes(niveau: str, values: pd.Series) -> pd.Series:
@@ -607,6 +650,8 @@ def read_insee(content, file_name: str, code: str) -> InseeFigures:
         raise UnreadableFile(f"Le fichier « {file_name} » n'est pas un fichier communal de "
                              "l'INSEE reconnu.")
     code = _commune_code(code)
+    if kind.startswith("insee_melodi_"):
+        return _read_melodi(content, head, kind, file_name, code)
     code_col = _insee_code_column(head.fields)
     columns = _insee_columns(head.fields)
     # The latest year of each figure.
@@ -650,6 +695,207 @@ def read_insee(content, file_name: str, code: str) -> InseeFigures:
         origin = f"{source}, somme de {len(rows)} lignes" if several and how != "single" \
             else source
         notes.append(f"{year} — {label} : {shown} ({origin}).")
+    return InseeFigures(kind=kind, code=code, figures=figures, notes=notes, rows=len(rows))
+
+
+# --- INSEE Melodi (long CSVs) --------------------------------------------------------------
+#
+# Melodi files hold one row per territory × dimensions × period, e.g. the population:
+#   "GEO";"GEO_OBJECT";"SEX";"AGE";"RP_MEASURE";"OBS_STATUS";TIME_PERIOD;OBS_VALUE
+# Verified in public code that reads these files (2025): GEO is the territory's code and
+# GEO_OBJECT its kind (COM, EPCI, DEP, ARM…); « _T » is the total of a dimension (SEX=_T,
+# AGE=_T); RP_MEASURE « POP » is the population count of DS_RP_POPULATION_*; AGE codes follow
+# the SDMX pattern Y_LTn (under n), YaTb (a to b), Y_GEn (n and over): Y_LT15, Y15T64,
+# Y_GE65…; DS_RP_EMPLOI_LR_*: EMPSTA_ENQ « 1T2 » = actives, « 2 » = unemployed, « 1 » =
+# employed, for AGE Y15T64; DS_FILOSOFI_CC: FILOSOFI_MEASURE MED_SL (median standard of
+# living) and PR_MD60 (poverty rate at 60 %).
+# Assumed (not seen in a real file here): the child bands are published with the same pattern
+# (Y_LT3 or Y0T2, Y3T5, Y6T10, Y11T17) — any set of AGE codes that covers a band exactly,
+# without overlap, is summed (single years Y0, Y1, Y2 too), and a band that no set covers stays
+# missing; GEO holds the plain code (59367), a « COM-59367 » spelling is accepted. Families
+# (DS_RP_MENAGES_*, DS_RP_FAMILLE_*): measure codes not verified, so not mapped.
+
+MELODI_REQUIRED = {"GEO", "TIME_PERIOD", "OBS_VALUE"}
+# Columns that are not dimensions to total over.
+_MELODI_NOT_DIMENSIONS = {"GEO", "GEO_OBJECT", "TIME_PERIOD", "OBS_VALUE", "OBS_STATUS",
+                          "OBS_FLAG", "CONF_STATUS", "UNIT_MEASURE", "UNIT_MULT", "FREQ",
+                          "DECIMALS", "OBS_STATUS_FR"}
+MELODI_AGE_BANDS = {"enfants_0_2": (0, 2), "enfants_3_5": (3, 5), "enfants_6_10": (6, 10),
+                    "jeunes_11_17": (11, 17)}
+MELODI_FILOSOFI = {"revenu_median": "MED_SL", "taux_pauvrete": "PR_MD60"}
+_OPEN_END = 200
+
+
+def _melodi_kind(fields: list[str]) -> str | None:
+    """The kind of a Melodi long CSV from its columns, or None."""
+    upper = {f.strip().upper() for f in fields}
+    if not MELODI_REQUIRED <= upper:
+        return None
+    if "FILOSOFI_MEASURE" in upper:
+        return "insee_melodi_filosofi"
+    if "EMPSTA_ENQ" in upper:
+        return "insee_melodi_emploi"
+    if "AGE" in upper:
+        return "insee_melodi_population"
+    return None
+
+
+def _age_range(code: str) -> tuple[int, int] | None:
+    """The ages (first, last) of a Melodi AGE code: Y_LT3 -> (0, 2), Y3T5 -> (3, 5),
+    Y_GE65 -> (65, open), Y2 -> (2, 2); None for the total or an unknown code."""
+    code = str(code).strip().upper()
+    for pattern, build in ((r"Y_LT(\d+)", lambda m: (0, int(m[1]) - 1)),
+                           (r"Y(\d+)T(\d+)", lambda m: (int(m[1]), int(m[2]))),
+                           (r"Y_GE(\d+)", lambda m: (int(m[1]), _OPEN_END)),
+                           (r"Y(\d+)", lambda m: (int(m[1]), int(m[1])))):
+        found = re.fullmatch(pattern, code)
+        if found:
+            return build(found)
+    return None
+
+
+def _age_tiling(ranges: dict[str, tuple[int, int]], low: int, high: int) -> list[str] | None:
+    """AGE codes whose ranges cover [low, high] exactly, without overlap: the code of that
+    very band if there is one, else the widest code starting at each age; None if no set
+    of codes covers the band."""
+    exact = [c for c, r in ranges.items() if r == (low, high)]
+    if exact:
+        return exact[:1]
+    codes, age = [], low
+    while age <= high:
+        starting = [(r[1], c) for c, r in ranges.items() if r[0] == age and r[1] <= high]
+        if not starting:
+            return None
+        end, code = max(starting)
+        codes.append(code)
+        age = end + 1
+    return codes
+
+
+def _melodi_rows(content, head: _Head, file_name: str, code: str) -> pd.DataFrame:
+    """The commune's rows of a Melodi file (columns upper-cased, text cells), keeping only
+    the total (« _T ») of each dimension the figures do not use."""
+    geo = next(f for f in head.fields if f.strip().upper() == "GEO")
+    rows = _rows_for(content, head, geo, list(head.fields), code)
+    if rows.empty:
+        rows = _rows_for(content, head, geo, list(head.fields), f"COM-{code}")
+    rows.columns = [c.strip().upper() for c in rows.columns]
+    if rows.empty:
+        raise OpendataError(f"La commune {code} ne figure pas dans le fichier « {file_name} ».")
+    if "GEO_OBJECT" in rows:
+        kinds = rows["GEO_OBJECT"].str.strip().str.upper()
+        rows = rows[kinds.isin(("COM", ""))]
+    return rows.assign(_annee=pd.to_numeric(rows["TIME_PERIOD"].str.extract(
+        r"((?:19|20)\d\d)", expand=False), errors="coerce"),
+        _valeur=_numbers(rows["OBS_VALUE"]))
+
+
+def _totals(rows: pd.DataFrame, keep: set[str]) -> pd.DataFrame:
+    """`rows` restricted to the total « _T » of every dimension outside `keep`."""
+    for column in rows.columns:
+        if column.startswith("_") or column in _MELODI_NOT_DIMENSIONS or column in keep:
+            continue
+        values = rows[column].str.strip().str.upper()
+        if (values == "_T").any():
+            rows = rows[values == "_T"]
+    return rows
+
+
+def _read_melodi(content, head: _Head, kind: str, file_name: str, code: str) -> InseeFigures:
+    """The Population figures of a Melodi long CSV for commune `code` (see the notes above):
+    for each figure the latest period of the file; counts rounded to the unit; a secret or
+    blank value, or a band no AGE code covers, stays missing."""
+    rows = _melodi_rows(content, head, file_name, code)
+    found: dict[str, tuple[int, float, str]] = {}    # key -> (year, value, source)
+    missing: dict[str, tuple[int, str]] = {}
+
+    def keep_latest(key, candidates):
+        """candidates: {year: (value, source)}; the latest year with a value wins."""
+        for year in sorted(candidates, reverse=True):
+            value, source = candidates[year]
+            if not math.isnan(value):
+                found[key] = (year, value, source)
+                return
+        if candidates:
+            year = max(candidates)
+            missing[key] = (year, candidates[year][1])
+
+    if kind == "insee_melodi_population":
+        part = _totals(rows, {"AGE", "RP_MEASURE"})
+        if "RP_MEASURE" in part and (part["RP_MEASURE"].str.strip() == "POP").any():
+            part = part[part["RP_MEASURE"].str.strip() == "POP"]
+        ages = part["AGE"].str.strip().str.upper()
+        for key in ("population", *MELODI_AGE_BANDS):
+            candidates = {}
+            for year, of_year in part.groupby("_annee"):
+                values = dict(zip(ages[of_year.index], of_year["_valeur"]))
+                if key == "population":
+                    codes = ["_T"] if "_T" in values else None
+                else:
+                    ranges = {c: r for c in values if (r := _age_range(c)) is not None}
+                    codes = _age_tiling(ranges, *MELODI_AGE_BANDS[key])
+                if codes:
+                    total = sum(values[c] for c in codes)
+                    candidates[int(year)] = (float(math.floor(total + 0.5)) if total == total
+                                             else math.nan, "AGE " + " + ".join(codes))
+            keep_latest(key, candidates)
+    elif kind == "insee_melodi_emploi":
+        part = _totals(rows, {"AGE", "EMPSTA_ENQ", "SEX"})
+        status = part["EMPSTA_ENQ"].str.strip().str.upper()
+        age = part["AGE"].str.strip().str.upper() if "AGE" in part else None
+        sex = part["SEX"].str.strip().str.upper() if "SEX" in part else None
+
+        def rate(of_year, ages, sexes, numerator, over_population):
+            """100 × numerator status / actives (or / everybody) of the rows chosen."""
+            mask = pd.Series(True, index=of_year.index)
+            if age is not None:
+                mask &= age[of_year.index] == ages
+            if sex is not None:
+                mask &= sex[of_year.index] == sexes
+            values = dict(zip(status[of_year.index][mask], of_year["_valeur"][mask]))
+            actives = values.get("1T2", values.get("1", math.nan) + values.get("2", math.nan))
+            top = actives if numerator == "actives" else values.get(numerator, math.nan)
+            bottom = values.get("_T", math.nan) if over_population else actives
+            return 100 * top / bottom if bottom and bottom == bottom else math.nan
+
+        unemployment, women = {}, {}
+        for year, of_year in part.groupby("_annee"):
+            unemployment[int(year)] = (rate(of_year, "Y15T64", "_T", "2", False),
+                                       "EMPSTA_ENQ 2 / 1T2, AGE Y15T64")
+            value = rate(of_year, "Y25T54", "F", "actives", True)
+            if value == value:
+                women[int(year)] = (value, "EMPSTA_ENQ 1T2 / _T, SEX F, AGE Y25T54")
+        keep_latest("taux_chomage", unemployment)
+        keep_latest("taux_activite_femmes", women)
+    else:
+        part = _totals(rows, {"FILOSOFI_MEASURE"})
+        measure = part["FILOSOFI_MEASURE"].str.strip().str.upper()
+        for key, wanted in MELODI_FILOSOFI.items():
+            chosen = part[measure == wanted]
+            candidates = {}
+            for year, of_year in chosen.groupby("_annee"):
+                value = float(of_year["_valeur"].iloc[0]) if len(of_year) == 1 else math.nan
+                candidates[int(year)] = (value, f"FILOSOFI_MEASURE {wanted}")
+            keep_latest(key, candidates)
+
+    figures: dict[int, dict[str, float]] = {}
+    notes: list[str] = []
+    for key in POPULATION_KEYS + ("taux_activite_femmes",):
+        label = POPULATION.column(key).label
+        if key in found:
+            year, value, source = found[key]
+            figures.setdefault(year, {})[key] = value
+            shown = fr_number(value, 0 if key in _COUNT_KEYS else 1)
+            notes.append(f"{year} — {label} : {shown} (Melodi, {source}).")
+        elif key in missing:
+            year, source = missing[key]
+            notes.append(f"{year} — {label} : valeur secrète ou absente dans le fichier "
+                         f"(Melodi, {source}) ; {_LEFT_EMPTY}")
+    if kind == "insee_melodi_population":
+        for key, (low, high) in MELODI_AGE_BANDS.items():
+            if key not in found and key not in missing:
+                notes.append(f"{POPULATION.column(key).label} : aucun code AGE du fichier ne "
+                             f"couvre exactement {low} à {high} ans ; {_LEFT_EMPTY}")
     return InseeFigures(kind=kind, code=code, figures=figures, notes=notes, rows=len(rows))
 
 
@@ -708,8 +954,9 @@ def _years_text(years) -> str:
 def _stored_same(store, rows: pd.DataFrame) -> bool:
     """True when every row is already stored with the same value (missing = missing); only
     the stored rows of the same places are read."""
-    stored = store.references(codes={rows["niveau"].iloc[0]: rows["code"].unique()})
-    key = ["niveau", "code", "annee", "indicateur", "source"]
+    stored = store.references(codes={rows["niveau"].iloc[0]: rows["code"].unique()},
+                              editions=True)
+    key = ["niveau", "code", "annee", "indicateur", "source", "edition"]
     merged = rows.merge(stored[[*key, "valeur"]], on=key, how="left", suffixes=("", "_base"),
                         indicator=True)
     same = (merged["_merge"] == "both") & (
@@ -728,6 +975,38 @@ def _already_stored(store, chunks) -> bool:
         if not _stored_same(store, line) or not _stored_same(store, rows):
             return False
     return True
+
+
+# Short French names of the coverage rates, for the conflict lines.
+SHORT_LABELS = {
+    "taux_couverture_global": "taux global", "taux_couverture_eaje": "taux EAJE",
+    "taux_couverture_individuel": "taux accueil individuel",
+    "taux_couverture_prescolarisation": "taux préscolarisation",
+    "taux_couverture_psu": "taux EAJE PSU", "taux_couverture_hors_psu": "taux EAJE hors PSU",
+    "taux_couverture_am": "taux assistantes maternelles",
+    "taux_couverture_gad": "taux garde à domicile",
+}
+
+
+def conflict_lines(conflicts: pd.DataFrame | None) -> list[str]:
+    """One French line per conflict (`Store.reference_conflicts`): « Nord, 2022, taux
+    global : 61,6 (édition hist) → 60,3 (édition courante) », the value not shown first."""
+    from ctg_data.references import edition_label
+
+    if conflicts is None or conflicts.empty:
+        return []
+
+    def shown(value) -> str:
+        return "valeur floutée" if pd.isna(value) else fr_number(float(value), 1)
+
+    lines = []
+    for r in conflicts.itertuples(index=False):
+        place = str(r.nom).strip() if isinstance(r.nom, str) and r.nom.strip() else r.code
+        lines.append(f"{place}, {int(r.annee)}, {SHORT_LABELS.get(r.indicateur, r.indicateur)}"
+                     f" : {shown(r.valeur_autre)} (édition {edition_label(r.edition_autre)})"
+                     f" → {shown(r.valeur_affichee)} "
+                     f"(édition {edition_label(r.edition_affichee)})")
+    return lines
 
 
 def import_opendata(store, content, file_name: str, code: str | None = None,
@@ -763,16 +1042,26 @@ def import_opendata(store, content, file_name: str, code: str | None = None,
                                    duplicate=True)
         tally = _CafTally()
         chunks = _caf_chunks(content, caf, tally)
-        store.save_references(chunks, file_name=file_name, content_hash=content_hash,
-                              actor=actor)
+        import_id = store.save_references(chunks, file_name=file_name,
+                                          content_hash=content_hash, actor=actor)
         for _chunk in chunks:
             pass   # a file stored before (same bytes) is not stored again: counted all the same
         n = tally.values
-        message = (f"{KINDS[kind]} : {_count(n, 'valeur')} importée{_s(n)} "
-                   f"pour {_count(len(tally.codes), 'territoire')}, "
+        message = (f"{KINDS[kind]}, édition {caf.edition} : {_count(n, 'valeur')} "
+                   f"importée{_s(n)} pour {_count(len(tally.codes), 'territoire')}, "
                    f"années {_years_text(tally.years)}.")
+        conflicts = store.reference_conflicts(import_id=import_id)
+        lines = conflict_lines(conflicts)
+        if lines:
+            shown = ", ".join(sorted(set(conflicts["edition_affichee"])))
+            message += (f" {_count(len(lines), 'valeur')} diff{'èrent' if len(lines) > 1 else 'ère'}"
+                        " d'une autre édition déjà importée : les deux éditions sont gardées, "
+                        f"la valeur affichée est celle de l'édition {shown} (l'édition qui "
+                        "couvre l'année la plus récente, sauf choix contraire sur la page "
+                        "Données).")
         return OpendataOutcome(kind, KINDS[kind], message, reference_rows=n,
-                               notes=tally.notes())
+                               notes=tally.notes(), conflicts=conflicts,
+                               conflict_lines=lines)
 
     if code is None:
         territories = store.territories()

@@ -8,6 +8,7 @@ territory, separators, palette, source line under the plot).
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import pandas as pd
@@ -26,6 +27,16 @@ def _wrap(text: str, width: int = 45) -> str:
     return "<br>".join(textwrap.wrap(str(text), width)) or " "
 
 
+def action_order(numero) -> tuple:
+    """Sort key of an action number in natural order (« 1 », « 2 », « 3 », « 10 », « 2.1 »
+    after « 2 »), actions without a number last."""
+    text = "" if fmt.is_missing(numero) else str(numero).strip()
+    if not text:
+        return (1, ())
+    return (0, tuple((0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
+                     for part in re.findall(r"\d+|[^\d\s.,-]+", text)))
+
+
 def action_timeline_figure(data: CtgData, overview: pd.DataFrame, **options) -> go.Figure:
     """Each action as a bar from its first to its last year (inclusive), coloured, hatched and
     labelled by its band, over the years of the convention (shaded). `overview` is
@@ -33,6 +44,10 @@ def action_timeline_figure(data: CtgData, overview: pd.DataFrame, **options) -> 
     titre = charts.chart_title("Calendrier des actions du plan", data)
     debut_ctg, fin_ctg = data.ctg_years()
     rows = overview.dropna(subset=["debut"]).copy()
+    # In the order of the action numbers (1, 2, 3… 10), whatever the order of the sheet or of
+    # the start years: a calendar read 1, 2, 4, 5, 3 looked like a mistake.
+    rows = rows.iloc[sorted(range(len(rows)),
+                            key=lambda i: action_order(rows["numero_action"].iloc[i]))]
     if rows.empty:
         return charts.no_data_figure(titre, charts.source_text(data, PLAN_SOURCE, **options),
                                      "plan_calendrier")

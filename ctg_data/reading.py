@@ -160,58 +160,121 @@ def _check_zip(content: bytes, name: str, limits: Limits) -> str:
 
 # --- Reading -----------------------------------------------------------------------------------
 
-def read_workbook(content: bytes, file_name: str, limits: Limits | None = None) -> RawWorkbook:
+def read_workbook(content: bytes, file_name: str, limits: Limits | None = None, *,
+                  on_sheet=None) -> RawWorkbook:
     """Read `content` into raw sheets after every safety check. A workbook yields its known
-    tabs (see `schemas.find_sheet`); a CSV yields one sheet named after the file."""
+    tabs (see `schemas.find_sheet`); a CSV yields one sheet named after the file.
+
+    `on_sheet(raw_sheet)`, when given, is called with each sheet of a workbook as soon as the
+    worker has read it, while it reads the next ones (the caller's work on a sheet overlaps
+    the reading of the others, on another core); the sheets are those of the result, even
+    when the file is refused later (then UnreadableFile is raised as usual)."""
     limits = limits or Limits.current()
     kind = detect_kind(content, file_name, limits)
     name = PurePath(file_name or "fichier").name
     if kind == "csv":
         sheet = read_csv(content, name, limits)
         return RawWorkbook(kind, [sheet.name], [sheet])
-    tabs, sheets = _read_in_worker(content, name, limits)
+    tabs, sheets = _read_in_worker(content, name, limits, on_sheet)
     return RawWorkbook(kind, tabs, sheets)
 
 
 # The worker runs this module in a fresh interpreter (never a fork of the threaded app).
 _WORKER_CODE = ("import sys; sys.path.insert(0, sys.argv[1]); "
                 "from ctg_data.reading import _worker_main; _worker_main()")
+# Each message of the worker is a pickle preceded by its length (8 bytes, little-endian).
+_LENGTH_BYTES = 8
 
 
-def _read_in_worker(content: bytes, name: str, limits: Limits):
-    """Run `_parse_workbook` in a worker process with a deadline and a memory ceiling."""
+def _read_in_worker(content: bytes, name: str, limits: Limits, on_sheet=None):
+    """Run `_parse_workbook` in a worker process with a deadline and a memory ceiling; its
+    sheets come one message each as they are read (see `read_workbook` for `on_sheet`)."""
+    import queue
     import subprocess
+    import threading
+    import time
+
+    deadline = time.monotonic() + limits.read_timeout_s
     root = str(Path(__file__).resolve().parent.parent)
     worker = subprocess.Popen([sys.executable, "-c", _WORKER_CODE, root],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               stderr=subprocess.DEVNULL)
+    messages: queue.Queue = queue.Queue()
+    # Two threads move the bytes (they release the GIL while blocked): the worker never waits
+    # for this process to take its output, and the deadline holds even while it is fed.
+    feeder = threading.Thread(target=_feed, args=(worker.stdin, pickle.dumps(
+        (content, name, limits))), daemon=True)
+    drainer = threading.Thread(target=_drain, args=(worker.stdout, messages), daemon=True)
+    feeder.start()
+    drainer.start()
+    sheets: list[RawSheet] = []
     try:
-        output, _ = worker.communicate(pickle.dumps((content, name, limits)),
-                                       timeout=limits.read_timeout_s)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.communicate()
-        raise UnreadableFile.of("lecture_trop_longue", file=name,
-                                limit=format_number(limits.read_timeout_s)) from None
+        while True:
+            try:
+                message = messages.get(timeout=max(deadline - time.monotonic(), 0))
+            except queue.Empty:
+                raise UnreadableFile.of("lecture_trop_longue", file=name,
+                                        limit=format_number(limits.read_timeout_s)) from None
+            try:
+                status, *payload = pickle.loads(message) if message is not None else (None,)
+            except Exception:
+                status, payload = None, []
+            if status == "sheet":
+                sheets.append(payload[0])
+                if on_sheet is not None:
+                    on_sheet(payload[0])
+            elif status == "ok":
+                return payload[0], sheets
+            elif status == "refused":
+                code, message = payload
+                raise UnreadableFile(message, code)
+            else:
+                # The worker died without answering: calamine aborts when a sheet's area
+                # cannot be allocated under the memory ceiling.
+                raise UnreadableFile.of("lecture_impossible", file=name) from None
     finally:
         if worker.poll() is None:
             worker.kill()
-            worker.wait()
+        worker.wait()
+        drainer.join(timeout=5)
+        feeder.join(timeout=5)
+        for stream in (worker.stdin, worker.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+
+def _feed(stream, data: bytes) -> None:
+    """Write `data` to the worker's stdin and close it (quietly when the worker is gone)."""
     try:
-        status, *payload = pickle.loads(output)
-    except Exception:
-        # The worker died without answering: calamine aborts when a sheet's area cannot be
-        # allocated under the memory ceiling.
-        raise UnreadableFile.of("lecture_impossible", file=name) from None
-    if status == "ok":
-        return payload
-    code, message = payload
-    raise UnreadableFile(message, code)
+        stream.write(data)
+        stream.close()
+    except (OSError, ValueError):
+        pass
+
+
+def _drain(stream, messages) -> None:
+    """Put each length-prefixed message of the worker's stdout on `messages`, then None."""
+    try:
+        while True:
+            head = stream.read(_LENGTH_BYTES)
+            if len(head) < _LENGTH_BYTES:
+                break
+            size = int.from_bytes(head, "little")
+            body = stream.read(size)
+            if len(body) < size:
+                break
+            messages.put(body)
+    except (OSError, ValueError):
+        pass
+    messages.put(None)
 
 
 def _worker_main() -> None:
     """Worker process body: read (content, name, limits) on stdin, cap the memory, parse,
-    write ("ok", tabs, sheets) or ("refused", code, message) on stdout."""
+    write ("sheet", raw sheet) as each sheet is read, then ("ok", tabs), or
+    ("refused", code, message), each as a length-prefixed pickle on stdout."""
     import resource
 
     content, name, limits = pickle.loads(sys.stdin.buffer.read())
@@ -220,8 +283,17 @@ def _worker_main() -> None:
     if hard != resource.RLIM_INFINITY:
         ceiling = min(ceiling, hard)
     resource.setrlimit(resource.RLIMIT_AS, (int(ceiling), hard))
+    out = sys.stdout.buffer
+
+    def send(message) -> None:
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        out.write(len(data).to_bytes(_LENGTH_BYTES, "little"))
+        out.write(data)
+        out.flush()
+
     try:
-        outcome = ("ok", *_parse_workbook(content, name, limits))
+        outcome = ("ok", _parse_workbook(content, name, limits,
+                                         lambda sheet: send(("sheet", sheet)))[0])
     except UnreadableFile as exc:
         outcome = ("refused", exc.code, exc.message)
     except MemoryError:
@@ -230,13 +302,13 @@ def _worker_main() -> None:
     except Exception:  # calamine's errors on damaged files: a sentence, never a traceback
         exc = UnreadableFile.of("fichier_corrompu", file=name, detail="contenu illisible")
         outcome = ("refused", exc.code, exc.message)
-    sys.stdout.buffer.write(pickle.dumps(outcome))
-    sys.stdout.flush()
+    send(outcome)
 
 
-def _parse_workbook(content: bytes, name: str, limits: Limits):
+def _parse_workbook(content: bytes, name: str, limits: Limits, on_sheet=None):
     """Parse a workbook with calamine: every tab name, and the rows of the tabs the CTG
-    format knows (others are never converted). Dimensions are checked before conversion."""
+    format knows (others are never converted). Dimensions are checked before conversion.
+    `on_sheet` is called with each sheet once read (the worker sends it at once)."""
     from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum
 
     try:
@@ -263,6 +335,8 @@ def _parse_workbook(content: bytes, name: str, limits: Limits):
                                     limit=format_number(limits.max_columns))
         rows = sheet.to_python(skip_empty_area=False) if end else []
         sheets.append(RawSheet(meta.name, rows, list(sheet.merged_cell_ranges or [])))
+        if on_sheet is not None:
+            on_sheet(sheets[-1])
     book.close()
     if not tabs:
         raise UnreadableFile.of("aucune_feuille", file=name)

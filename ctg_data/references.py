@@ -1,12 +1,15 @@
 """The bundled table of national reference values and the comparison tables built from it.
 
 `data/references_nationales.csv` holds national coverage rates by year (domain.md §3) in the
-long reference format (niveau, code, nom, annee, indicateur, valeur, source, edition) plus a
-`confirme` column. Values the domain reference marks as unconfirmed are either left out (2022:
-two sources disagree; métropole-only figures, another geography) or kept with
-`confirme=False` (2017: source not identified; 2023: read in public code, not checked against
-data.caf.fr). `national_references()` returns only confirmed rows unless asked otherwise, so
-that an unconfirmed value is never shown as a fact.
+long reference format (niveau, code, nom, annee, indicateur, valeur, source, edition) plus two
+columns: `confirme` (a value the domain reference does not confirm is never shown as a fact)
+and `affichee` (the edition shown for its year: 2022 is 59,5 in the revised data.caf.fr file,
+its first estimate 60,3 is kept apart as another edition; 2016 likewise). `national_references()`
+returns only confirmed, shown rows unless asked otherwise.
+
+Imported Caf files keep their edition too (`txcouv_pe_dep` or `txcouv_pe_dep_hist`, see
+`opendata.caf_edition`): the store shows one edition per figure (`Store.references`), and a
+stored figure wins over the bundled table for the same place, year and indicator.
 
 A published rate and a locally computed one are never mixed: `comparison()` gives the
 territory's own rate in one row marked « calculé localement » and every published Cnaf rate in
@@ -27,7 +30,7 @@ from ctg_data.model import CtgData
 from ctg_data.schemas import normalise
 
 # Bump when the bundled CSV changes (the bilan's sources name it).
-REFERENCES_VERSION = "2025.1"
+REFERENCES_VERSION = "2025.2"
 REFERENCES_FILE = Path(__file__).resolve().parent / "data" / "references_nationales.csv"
 REFERENCE_COLUMNS = ("niveau", "code", "nom", "annee", "indicateur", "valeur", "source",
                      "edition", "confirme")
@@ -44,14 +47,16 @@ _PLACE_KEYS = {"taux_couverture_psu": "eaje_psu", "taux_couverture_hors_psu": "e
                "taux_couverture_am": "am", "taux_couverture_gad": "gad"}
 
 
-def national_references(include_unconfirmed: bool = False) -> pd.DataFrame:
-    """The bundled national values (long format + `confirme`), confirmed rows only unless
-    `include_unconfirmed`. A copy: callers may change it."""
-    return _national_table(include_unconfirmed).copy()
+def national_references(include_unconfirmed: bool = False,
+                        all_editions: bool = False) -> pd.DataFrame:
+    """The bundled national values (long format + `confirme`): confirmed rows of the edition
+    shown for each year, unless `include_unconfirmed` / `all_editions` (then also the other
+    editions of a year, such as the first estimate of 2022). A copy: callers may change it."""
+    return _national_table(include_unconfirmed, all_editions).copy()
 
 
-@functools.lru_cache(maxsize=2)
-def _national_table(include_unconfirmed: bool) -> pd.DataFrame:
+@functools.lru_cache(maxsize=4)
+def _national_table(include_unconfirmed: bool, all_editions: bool = False) -> pd.DataFrame:
     # The bundled file never changes while the process runs: read it once, not per chart.
     frame = pd.read_csv(REFERENCES_FILE, dtype={"code": str, "niveau": str, "nom": str,
                                                 "indicateur": str, "source": str,
@@ -59,9 +64,72 @@ def _national_table(include_unconfirmed: bool) -> pd.DataFrame:
     frame["annee"] = frame["annee"].astype("int64")
     frame["valeur"] = frame["valeur"].astype("float64")
     frame["confirme"] = frame["confirme"].astype(str).str.lower().eq("true")
+    shown = frame["affichee"].astype(str).str.lower().eq("true")
     if not include_unconfirmed:
-        frame = frame[frame["confirme"]]
+        frame, shown = frame[frame["confirme"]], shown[frame["confirme"]]
+    if not all_editions:
+        frame = frame[shown]
     return frame[list(REFERENCE_COLUMNS)].reset_index(drop=True)
+
+
+def edition_label(edition) -> str:
+    """How an edition is named to users: « hist » and « courante » for the two data.caf.fr
+    editions of a coverage file (`txcouv_pe_dep_hist`, `txcouv_pe_dep`), else the edition
+    itself (« ONAPE 2023 »…)."""
+    text = "" if edition is None or edition != edition else str(edition).strip()
+    if text.startswith("txcouv_pe_"):
+        return "hist" if text.endswith("_hist") else "courante"
+    return text or "non précisée"
+
+
+def edition_text(edition) -> str:
+    """An edition as a source line names it: « txcouv_pe_dep (édition courante) »."""
+    text = "" if edition is None or edition != edition else str(edition).strip()
+    if text.startswith("txcouv_pe_"):
+        return f"{text} (édition {edition_label(text)})"
+    return text
+
+
+def _without_stored(national: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:
+    """The bundled rows that no stored figure replaces (same place, year and indicator: the
+    user's imported file, with its chosen edition, wins)."""
+    if stored.empty or national.empty:
+        return national
+    key = ["niveau", "code", "annee", "indicateur"]
+    taken = set(map(tuple, stored[key].astype({"annee": "int64"}).itertuples(index=False)))
+    keep = [tuple(r) not in taken for r in national[key].itertuples(index=False)]
+    return national[keep]
+
+
+NIVEAU_NAMES = {"commune": "commune", "epci": "epci", "departement": "departement",
+                "region": "region", "national": "france"}
+
+
+def shown_references(store, *, niveau: str | None = None, code: str | None = None,
+                     annee: int | None = None) -> pd.DataFrame:
+    """The reference values as the application shows them (`python -m ctg_data references`):
+    the stored figures of the edition shown (filtered in SQL) and the bundled national table
+    where no stored figure replaces it. `niveau` in the user's words (commune, epci,
+    departement, region, national). Columns niveau (national for France), code, nom, annee,
+    indicateur, valeur, source, edition, sorted by level, code, year and indicator."""
+    level = None if niveau is None else NIVEAU_NAMES[niveau]
+    stored = store.references(niveau=level, code=code, annee=annee)
+    national = national_references()
+    if level is not None:
+        national = national[national["niveau"] == level]
+    if code is not None:
+        national = national[national["code"] == str(code)]
+    if annee is not None:
+        national = national[national["annee"] == int(annee)]
+    national = _without_stored(national, stored)
+    columns = list(REFERENCE_COLUMNS[:-1])
+    frame = pd.concat([f[columns] for f in (stored, national) if len(f)], ignore_index=True) \
+        if len(stored) or len(national) else pd.DataFrame(columns=columns)
+    rank = {n: i for i, n in enumerate(NIVEAUX_ORDER)}
+    frame = frame.assign(_rank=frame["niveau"].map(rank)).sort_values(
+        ["_rank", "code", "annee", "indicateur"], kind="stable").drop(columns="_rank")
+    frame["niveau"] = frame["niveau"].replace({"france": "national"})
+    return frame.reset_index(drop=True)
 
 
 # --- The references of one territory ------------------------------------------------------
@@ -122,9 +190,10 @@ def territory_places(store, data: CtgData) -> dict:
 def territory_references(store, data: CtgData | None, *, national: bool = True
                          ) -> pd.DataFrame:
     """THE references of a territory, for pages, charts and the bilan: the stored figures
-    that concern it (`territory_places`, filtered in the database, the newest import winning
-    as in `Store.references`) followed, when `national`, by the bundled national table
-    (`national_references()`, confirmed rows). Without `data`, only the national table.
+    that concern it (`territory_places`, filtered in the database, one edition per figure as
+    in `Store.references`) followed, when `national`, by the bundled national table
+    (`national_references()`, confirmed rows of the edition shown, where no stored figure
+    replaces them). Without `data`, only the national table.
 
     Kept across reruns and sessions (a small LRU) keyed on the database, its reference version
     (`Store.reference_version()`, which every import changes) and the territory's code, type,
@@ -133,7 +202,8 @@ def territory_references(store, data: CtgData | None, *, national: bool = True
     if data is not None:
         frames.append(_stored_for(store, data))
     if national:
-        frames.append(national_references())
+        frames.append(_without_stored(national_references(),
+                                      frames[0] if frames else pd.DataFrame()))
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=list(REFERENCE_COLUMNS[:-1]))

@@ -626,3 +626,8 @@ def year_of_header(header: object) -> int | None:
     """The year a Plan d'action header like `2022` (or 2022.0 from a numeric cell) names."""
     m = YEAR_HEADER.match(str(header))
     return int(m.group(1)) if m else None
+
+
+# A comité's comment on a chart obeys the rules of a long text of the workbook (control
+# characters refused, bounded length): checked by the store, whoever calls it.
+COMMENT = Column(key="commentaire", label="Commentaire", max_length=2000)

@@ -42,7 +42,9 @@ SETTINGS: tuple[Setting, ...] = (
             "national par commune compte environ 35 000 lignes par année)."),
     Setting("read_timeout_s", 60, "Durée maximale de lecture d'un fichier (secondes)."),
     Setting("marge_en_bonne_voie", 85.0,
-            "Seuil d'atteinte (%) à partir duquel un indicateur est « en bonne voie »."),
+            "Seuil (%) à partir duquel un indicateur est « en bonne voie » : part du chemin "
+            "attendu à sa date sur la trajectoire en ligne droite de la référence à la cible "
+            "(de la cible entière à partir de l'année cible)."),
     Setting("seuil_secret", 5,
             "Secret statistique : les effectifs inférieurs à ce seuil sont masqués dans les exports."),
     Setting("cible_taux_couverture", 60.0,

@@ -12,8 +12,9 @@ table with the single-territory figures.
 
 Evolution: the global rate of the year against the latest earlier year of the territory that
 holds coverage inputs (Population, Équipements with an `Année`, Assistantes maternelles,
-Accueil petite enfance), compared on the components counted this year; when that earlier year
-lacks one of them, no evolution is given and `evolution_note` says why.
+Accueil petite enfance), like for like: `indicators.coverage_change` on each territory's two
+rows (the components counted in both years only; `evolution_note` says which were left out,
+or why no evolution is given).
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from ctg_data import settings
-from ctg_data.indicators import (COMPONENTS, NIVEAUX, STATUT_BANDS, commune_in_territory,
-                                 places_missing)
+from ctg_data.indicators import (COMPONENTS, NIVEAUX, STATUT_BANDS, Coverage,
+                                 commune_in_territory, coverage_change, places_missing)
 from ctg_data.model import plan_years
 from ctg_data.schemas import EAJE_TYPES, TABLE_SHEETS
 
@@ -35,8 +36,6 @@ SHEETS = COVERAGE_SHEETS + ("plan_action",)
 RATE_KEYS = ("global", "eaje", "individuel", "prescolarisation")
 # The components whose presence varies (the EAJE ones are always counted, 0 when none).
 _OPTIONAL = ("am", "gad", "prescolarisation")
-_COMPONENT_NAMES = {"am": "assistantes maternelles", "gad": "garde à domicile",
-                    "prescolarisation": "préscolarisation"}
 _NIVEAU_COLUMNS = {"atteint": "plan_atteint", "en bonne voie": "plan_en_bonne_voie",
                    "en retard": "plan_en_retard", "non renseigné": "plan_non_renseigne"}
 PUBLISHED_SOURCE = "publié par la Cnaf"
@@ -50,6 +49,7 @@ LABELS = {
     "places_am": "Places AM", "places_gad": "Garde à domicile",
     "places_prescolarisation": "Préscolarisation", "places_total": "Places comptées",
     "places_hors_territoire": "Offre hors territoire",
+    "places_hors_taux_autre": "EAJE hors taux (financement Autre)",
     "taux_couverture_global": "Taux de couverture global",
     "taux_couverture_eaje": "Taux EAJE", "taux_couverture_individuel": "Taux individuel",
     "taux_couverture_prescolarisation": "Taux de préscolarisation",
@@ -66,7 +66,8 @@ COLUMNS = tuple(LABELS)
 # Display and export formats of the columns (ctg_ui.table_block / exports vocabulary).
 FORMATS = {
     "annee": "year", "enfants_moins_3_ans": "int", "annee_population": "year",
-    **{f"places_{k}": "int" for k in (*COMPONENTS, "total", "hors_territoire")},
+    **{f"places_{k}": "int" for k in (*COMPONENTS, "total", "hors_territoire",
+                                       "hors_taux_autre")},
     **{f"taux_couverture_{k}": "rate" for k in RATE_KEYS},
     "cible": "rate", "places_manquantes": "int", "annee_precedente": "year",
     "evolution_taux_global": "rate", "demandes_pour_100": "rate",
@@ -150,12 +151,14 @@ def _structure_places(structures: pd.DataFrame, annee: int) -> pd.DataFrame:
     outside = (counted["type"] == "Berceaux réservés") | (~counted["dedans"] & eaje)
     in_eaje = eaje & ~outside
     hors_psu = in_eaje & (counted["financement"] == "PAJE")
+    autre = in_eaje & (counted["financement"] == "Autre")   # outside the Cnaf rate
     p = counted["places"]
     frame = pd.DataFrame({
         "code_insee": counted["code_insee"],
-        "places_eaje_psu": p.where(in_eaje & ~hors_psu, 0.0),
+        "places_eaje_psu": p.where(in_eaje & ~hors_psu & ~autre, 0.0),
         "places_eaje_hors_psu": p.where(hors_psu, 0.0),
-        "places_hors_territoire": p.where(outside, 0.0)})
+        "places_hors_territoire": p.where(outside, 0.0),
+        "places_hors_taux_autre": p.where(autre, 0.0)})
     out = frame.groupby("code_insee", sort=False).sum()
     lacking = set(s.loc[missing, "code_insee"])
     if lacking:
@@ -216,11 +219,12 @@ def coverage_table(tables, years=None, cible=None) -> pd.DataFrame:
         part = _structure_places(structures, annee)
         per_year.append(part.assign(annee=annee).reset_index())
     columns = ["code_insee", "annee", "places_eaje_psu", "places_eaje_hors_psu",
-               "places_hors_territoire", "places_manquant_structure"]
+               "places_hors_territoire", "places_hors_taux_autre", "places_manquant_structure"]
     places = pd.concat(per_year, ignore_index=True)[columns] if per_year else \
         pd.DataFrame(columns=columns)
     out = out.merge(places, on=["code_insee", "annee"], how="left")
-    for col in ("places_eaje_psu", "places_eaje_hors_psu", "places_hors_territoire"):
+    for col in ("places_eaje_psu", "places_eaje_hors_psu", "places_hors_territoire",
+                "places_hors_taux_autre"):
         out[col] = out[col].astype("float64").fillna(0.0)
     out["places_manquant_structure"] = out["places_manquant_structure"].astype(object) \
         .fillna(False).astype(bool)
@@ -267,7 +271,8 @@ def coverage_table(tables, years=None, cible=None) -> pd.DataFrame:
     out["annee_renseignee"] = out["annee_renseignee"].astype(object).fillna(False).astype(bool)
     columns = ["code_insee", "annee", "annee_renseignee", "annee_population",
                "enfants_moins_3_ans",
-               *(f"places_{k}" for k in (*COMPONENTS, "total", "hors_territoire")),
+               *(f"places_{k}" for k in (*COMPONENTS, "total", "hors_territoire",
+                                          "hors_taux_autre")),
                *(f"taux_couverture_{k}" for k in RATE_KEYS), "cible", "places_manquantes",
                "demandes_pour_100", "complet", "composantes"]
     order = {c: i for i, c in enumerate(codes)}
@@ -280,51 +285,40 @@ def coverage_table(tables, years=None, cible=None) -> pd.DataFrame:
 # Evolution, plan, references, missing sheets
 # ---------------------------------------------------------------------------------------------
 
+def _as_coverage(row: dict, annee: int) -> Coverage:
+    """The parts of an `indicators.Coverage` an evolution reads, from a `coverage_table` row."""
+    def value(v):
+        return None if v is None or pd.isna(v) else float(v)
+    return Coverage(
+        annee=annee, annee_population=None,
+        enfants_moins_3_ans=value(row["enfants_moins_3_ans"]),
+        places={k: value(row[f"places_{k}"]) for k in COMPONENTS},
+        taux={k: value(row[f"taux_couverture_{k}"]) for k in RATE_KEYS},
+        cible=None, places_manquantes=None, am_par_etp_rpe=None, demandes_pour_100=None)
+
+
 def _evolution(series: pd.DataFrame, tables, annee: int) -> pd.DataFrame:
-    """Per territory: annee_precedente, evolution_taux_global (points) and evolution_note."""
+    """Per territory: annee_precedente, evolution_taux_global (points, like for like) and
+    evolution_note, by `indicators.coverage_change` on the territory's two rows of the
+    series (the rule is written once; one small call per territory)."""
     filled = series[series["annee_renseignee"] & (series["annee"] < annee)]
     earlier = filled.groupby("code_insee")["annee"].max()
-    now = series[series["annee"] == annee].set_index("code_insee")
-    prev_year = earlier.reindex(now.index)
-    keys = pd.MultiIndex.from_arrays([now.index, prev_year.fillna(-1).astype("int64")])
-    prev = series.set_index(["code_insee", "annee"]).reindex(keys)
-    prev.index = now.index
-    present_now = {k: now[f"places_{k}"].notna() for k in _OPTIONAL}
-    present_prev = {k: prev[f"places_{k}"].notna() for k in _OPTIONAL}
-    flags = list(zip(zip(*(present_now[k] for k in _OPTIONAL)),
-                     zip(*(present_prev[k] for k in _OPTIONAL))))
-    lacking = [[k for k, a, b in zip(_OPTIONAL, fn, fp) if a and not b] for fn, fp in flags]
-    dropped = [[k for k, a, b in zip(_OPTIONAL, fn, fp) if b and not a] for fn, fp in flags]
-    # The earlier rate on this year's components only, in the order of the global rate.
-    enfants = prev["enfants_moins_3_ans"]
-    parts = [100 * prev[f"places_{k}"] / enfants for k in ("eaje_psu", "eaje_hors_psu")]
-    parts += [(100 * prev[f"places_{k}"] / enfants).where(present_now[k])
-              for k in ("prescolarisation", "am", "gad")]
-    before = _ordered_sum(parts)
+    now = series[series["annee"] == annee]
+    wanted = set(zip(earlier.index, earlier.astype("int64")))
+    before_rows = {(r["code_insee"], int(r["annee"])): r for r in
+                   series[series["annee"].isin(set(earlier.astype("int64")))].to_dict("records")
+                   if (r["code_insee"], int(r["annee"])) in wanted}
     rows = []
-    for i, (y0, rate_now, rate_prev, base) in enumerate(zip(
-            prev_year, now["taux_couverture_global"], prev["taux_couverture_global"], before)):
-        if pd.isna(y0):
-            rows.append((pd.NA, np.nan, "aucune année antérieure"))
-        elif pd.isna(rate_now):
-            rows.append((int(y0), np.nan, f"taux de {annee} non calculable"))
-        elif pd.isna(rate_prev):
-            rows.append((int(y0), np.nan, f"taux de {int(y0)} non calculable"))
-        elif lacking[i]:
-            n = len(lacking[i])
-            rows.append((int(y0), np.nan,
-                         f"{int(y0)} : {', '.join(_COMPONENT_NAMES[k] for k in lacking[i])} "
-                         f"non renseignée{'s' if n > 1 else ''}, comptée{'s' if n > 1 else ''} "
-                         f"en {annee}"))
-        else:
-            n = len(dropped[i])
-            note = (f"{int(y0)} : {', '.join(_COMPONENT_NAMES[k] for k in dropped[i])} non "
-                    f"comptée{'s' if n > 1 else ''} pour comparer (absente"
-                    f"{'s' if n > 1 else ''} en {annee})" if n else None)
-            rows.append((int(y0), float(rate_now) - float(base), note))
-    frame = pd.DataFrame(rows, columns=["annee_precedente", "evolution_taux_global",
-                                        "evolution_note"])
-    frame.insert(0, "code_insee", list(now.index))
+    for r in now.to_dict("records"):
+        code = r["code_insee"]
+        y0 = earlier.get(code)
+        before = None if y0 is None or pd.isna(y0) else \
+            _as_coverage(before_rows[(code, int(y0))], int(y0))
+        change = coverage_change(_as_coverage(r, annee), before)
+        rows.append((code, pd.NA if change.annee_precedente is None else change.annee_precedente,
+                     np.nan if change.value is None else change.value, change.reason))
+    frame = pd.DataFrame(rows, columns=["code_insee", "annee_precedente",
+                                        "evolution_taux_global", "evolution_note"])
     frame["annee_precedente"] = pd.array(frame["annee_precedente"], dtype="Int64")
     frame["evolution_taux_global"] = frame["evolution_taux_global"].astype("float64")
     return frame
@@ -354,6 +348,20 @@ def achievement_values(latest, reference, target, baisse) -> np.ndarray:
     return out
 
 
+def expected_share_values(year, reference, reference_year, target, target_year) -> np.ndarray:
+    """`indicators.expected_share` on arrays (NaN where it gives None): the achievement (%)
+    the straight path from the reference to the target expects in `year`."""
+    year, reference, reference_year, target, target_year = (
+        np.asarray(a, dtype="float64")
+        for a in (year, reference, reference_year, target, target_year))
+    defined = (~np.isnan(year) & ~np.isnan(reference) & ~np.isnan(reference_year)
+               & ~np.isnan(target) & ~np.isnan(target_year) & (target != reference)
+               & (target_year > reference_year))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = (year - reference_year) / (target_year - reference_year)
+    return np.where(defined, 100 * np.minimum(1.0, np.maximum(0.0, share)), np.nan)
+
+
 def plan_levels(plan: pd.DataFrame, annee: int | None = None, marge=None) -> pd.Series:
     """The band (`indicators.NIVEAUX`) of every plan indicator row of `plan` at `annee`,
     as `indicators.plan_status` gives it, for the rows of many territories at once."""
@@ -362,15 +370,30 @@ def plan_levels(plan: pd.DataFrame, annee: int | None = None, marge=None) -> pd.
         return pd.Series([], dtype=object, index=plan.index)
     all_years = plan_years(plan)
     years = [str(y) for y in all_years if annee is None or y <= int(annee)]
-    latest = plan[years].astype("float64").ffill(axis=1).iloc[:, -1] if years else \
-        pd.Series(np.nan, index=plan.index)
-    any_year = plan[[str(y) for y in all_years]].notna().any(axis=1) if all_years else False
-    has_numbers = (latest.notna() | plan["cible"].notna() | plan["valeur_reference"].notna()
-                   | any_year).to_numpy()
+    values = plan[years].astype("float64").to_numpy() if years else \
+        np.full((len(plan), 0), np.nan)
+    known = ~np.isnan(values)
+    # The latest value up to `annee` and its year (the last known column of each row).
+    last = values.shape[1] - 1 - np.argmax(known[:, ::-1], axis=1) if years else \
+        np.zeros(len(plan), dtype=int)
+    found = known.any(axis=1) if years else np.zeros(len(plan), dtype=bool)
+    latest = np.where(found, values[np.arange(len(plan)), last] if years else np.nan, np.nan)
+    latest_year = np.where(found, np.asarray([float(y) for y in years])[last]
+                           if years else np.nan, np.nan)
+    any_year = plan[[str(y) for y in all_years]].notna().any(axis=1).to_numpy() \
+        if all_years else False
+    has_numbers = (~np.isnan(latest) | plan["cible"].notna().to_numpy()
+                   | plan["valeur_reference"].notna().to_numpy() | any_year)
     baisse = (plan["sens"] == "Baisse").fillna(False).to_numpy(dtype=bool)
-    pct = achievement_values(latest, plan["valeur_reference"], plan["cible"], baisse)
-    # indicators.band, on the array.
-    by_value = np.select([np.isnan(pct), pct >= 100 - 1e-9, pct >= marge],
+    reference = plan["valeur_reference"].astype("float64").to_numpy()
+    target = plan["cible"].astype("float64").to_numpy()
+    pct = achievement_values(latest, reference, target, baisse)
+    attendu = expected_share_values(latest_year, reference,
+                                    plan["annee_reference"].astype("float64").to_numpy(),
+                                    target, plan["annee_cible"].astype("float64").to_numpy())
+    # indicators.band, on the array: marge % of the achievement expected on the path.
+    threshold = marge * np.where(np.isnan(attendu), 100.0, attendu) / 100
+    by_value = np.select([np.isnan(pct), pct >= 100 - 1e-9, pct >= threshold - 1e-9],
                          ["non renseigné", "atteint", "en bonne voie"], "en retard")
     by_statut = plan["statut"].map(STATUT_BANDS).fillna("non renseigné").to_numpy()
     return pd.Series(np.where(has_numbers, by_value, by_statut), index=plan.index,

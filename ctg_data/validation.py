@@ -23,7 +23,7 @@ import pandas as pd
 from ctg_data import reading, schemas
 from ctg_data.errors import Problem, UnreadableFile, format_number, format_value, problem
 from ctg_data.formatting import fr_short_date, printable
-from ctg_data.model import CtgData, conform, empty_table, territory_fields
+from ctg_data.model import CtgData, FileTables, conform, empty_table, territory_fields
 from ctg_data.reading import RawSheet, RawWorkbook
 from ctg_data.schemas import (
     ALSH, CODE_INSEE, EQUIPEMENTS, FICHES_ACTIONS, PLAN_ACTION, SHEETS_BY_KEY, TABLE_SHEETS,
@@ -403,7 +403,12 @@ def _row_is_empty(cells: list, indexes: list[int], index: int,
     for j in indexes:
         if j < width:
             cell = cells[j]
-            if cell is None or cell == "" or reading.is_blank(cell):
+            # Usual cells first: a text starting with a letter or digit, a number that is
+            # not NaN (never blank); anything else asks `is_blank`.
+            if (cell.__class__ is str and cell[:1].isalnum()) or (
+                    cell.__class__ is float and cell == cell):
+                pass
+            elif cell is None or cell == "" or reading.is_blank(cell):
                 continue
             if not filled or (index, j) not in filled:
                 return False
@@ -655,15 +660,40 @@ def build_datasets(book: RawWorkbook, *, file_name: str = "", sheet: str | None 
     return found.datasets, found.problems
 
 
+class EarlyParse:
+    """`parse_table` of each table sheet of a workbook as the reading worker hands it over
+    (`reading.read_workbook(on_sheet=...)`), while it reads the next ones: `validate_book`
+    then takes these results instead of parsing the same sheets again. A sheet is parsed
+    with the schema sheet its tab name gives, which is the one `_assign_sheets` chooses for
+    a workbook (a repeated tab's parse is simply never used)."""
+
+    def __init__(self):
+        self._tables: dict[int, tuple[RawSheet, Sheet, ParsedTable]] = {}
+
+    def __call__(self, raw: RawSheet) -> None:
+        sheet = schemas.find_sheet(raw.name)
+        if sheet is not None and not sheet.key_value and sheet.key != TERRITOIRE.key:
+            self._tables[id(raw)] = (raw, sheet, parse_table(sheet, raw))
+
+    def parse_table(self, sheet: Sheet, raw: RawSheet) -> ParsedTable:
+        """The early result for (`sheet`, `raw`), else `parse_table(sheet, raw)`."""
+        found = self._tables.get(id(raw))
+        if found is not None and found[0] is raw and found[1] is sheet:
+            return found[2]
+        return parse_table(sheet, raw)
+
+
 def validate_book(book: RawWorkbook, *, file_name: str = "", sheet: str | None = None,
-                  territoire: str | None = None) -> Validation:
+                  territoire: str | None = None, early: EarlyParse | None = None
+                  ) -> Validation:
     """`build_datasets`, and which territories each problem concerns.
 
     Each sheet is parsed, conformed and checked once for the whole file, column by column;
     the rules that hold within one territory (duplicates, ALSH known in Équipements, plan and
     fiches…) compare rows of the same territory only; each territory's tables are then row
     slices of the file's. The datasets and problems are those of checking every territory on
-    its own (`check_data`), in the file's order."""
+    its own (`check_data`), in the file's order. `early` holds sheets already parsed while
+    the file was read."""
     chosen, problems = _assign_sheets(book, file_name, sheet)
 
     territories: list[ParsedTerritory] = []
@@ -679,7 +709,7 @@ def validate_book(book: RawWorkbook, *, file_name: str = "", sheet: str | None =
     tables: dict[str, ParsedTable] = {}
     for table_sheet in TABLE_SHEETS:
         if table_sheet.key in chosen:
-            parsed = parse_table(table_sheet, chosen[table_sheet.key])
+            parsed = (early or EarlyParse()).parse_table(table_sheet, chosen[table_sheet.key])
             problems += parsed.problems
             if len(parsed):
                 tables[table_sheet.key] = parsed
@@ -731,9 +761,11 @@ def validate_book(book: RawWorkbook, *, file_name: str = "", sheet: str | None =
     years = [_ctg_years(values) for values in fields]
     problems += _check_tables(_all_tables(frames), origins, groups, years, owners)
 
-    datasets = [CtgData.from_conformed(dict(territory.values), pieces, present)
-                for territory, pieces in zip(territories, _split_frames(frames, groups,
-                                                                        len(territories)))]
+    # Each territory's tables are cut from the file's sheets when first used (the store
+    # reads the file's rows directly).
+    file_tables = FileTables(frames, groups, len(territories))
+    datasets = [CtgData.of_file(dict(territory.values), file_tables, position, present)
+                for position, territory in enumerate(territories)]
     # Read in the file's order: file-level problems, then tab by tab, row by row.
     tab_order = {name: i for i, name in enumerate(book.tab_names)}
     tab_order.update({raw.name: i for i, raw in enumerate(chosen.values()) if book.kind == "csv"})
@@ -748,24 +780,6 @@ def _all_tables(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """`frames` completed with an empty table for every sheet it lacks."""
     return {sheet.key: frames[sheet.key] if sheet.key in frames else empty_table(sheet.key)
             for sheet in TABLE_SHEETS}
-
-
-def _split_frames(frames: dict[str, pd.DataFrame], groups: dict[str, np.ndarray],
-                  count: int) -> list[dict[str, pd.DataFrame]]:
-    """For each of `count` territories, its rows of each frame (in file order, new index)."""
-    pieces: list[dict[str, pd.DataFrame]] = [{} for _ in range(count)]
-    for key, frame in frames.items():
-        group = groups[key]
-        order = np.argsort(group, kind="stable")
-        if not (order == np.arange(len(order))).all():
-            frame = frame.take(order)
-        bounds = np.searchsorted(group[order], np.arange(count + 1)).tolist()
-        for position in range(count):
-            start, stop = bounds[position], bounds[position + 1]
-            piece = frame.iloc[start:stop]
-            piece.index = pd.RangeIndex(stop - start)
-            pieces[position][key] = piece
-    return pieces
 
 
 def _concerns(problems: list[Problem], territories: list[ParsedTerritory], codes: list,
@@ -902,6 +916,10 @@ def _check_tables(tables: dict[str, pd.DataFrame], origins: dict[str, Origin],
         problems += _check_duplicates(sheet, frame, origin, groups.get(sheet.key))
     problems += _check_rows(tables, origins)
     problems += _check_cross_sheets(tables, origins, groups, years, owners)
+    # Unusual values and negative counts (issue 10 §4): warnings here, the forms ask for a
+    # confirmation (ctg_data.editing). Imported here: plausibility reads validation's origins.
+    from ctg_data import plausibility
+    problems += plausibility.table_problems(tables, origins, groups)
     return problems
 
 
@@ -951,7 +969,13 @@ def _value_codes(series: pd.Series) -> np.ndarray | None:
     """One integer per distinct value of `series` (missing values share -1), or None when
     equal values could differ for the rules (a column mixing types, like 1 and True)."""
     if series.dtype == object:
-        kinds = {value.__class__ for value in series.tolist() if not _is_missing(value)}
+        values = series.tolist()
+        # The classes of the values that are not missing (see `_is_missing`), without a
+        # Python call per value: a class of floats counts only through a non-NaN one.
+        kinds = set(map(type, values)) - {type(None), type(pd.NA)}
+        for kind in [k for k in kinds if issubclass(k, float)] if len(kinds) > 1 else ():
+            if all(math.isnan(v) for v in values if v.__class__ is kind):
+                kinds.discard(kind)
         if len(kinds) > 1:
             return None
     codes, _ = pd.factorize(series, use_na_sentinel=True)
@@ -1023,7 +1047,7 @@ def _check_cells(sheet: Sheet, frame: pd.DataFrame, origin: Origin) -> list[Prob
         for index, value in enumerate(values):
             where = dict(sheet=origin.sheet_name, row=origin.rows[index], column=header)
             if _is_missing(value) or value == "":
-                if column.required:
+                if column.required and not _absent(origin, column.key):
                     problems.append(problem("valeur_obligatoire", **where))
                 continue
             if column.type in NUMERIC_TYPES:
@@ -1095,13 +1119,19 @@ def _folded(series: pd.Series) -> list:
     return [folded[c] if c >= 0 else None for c in codes.tolist()]
 
 
+def _absent(origin: Origin, key: str) -> bool:
+    """Whether column `key` was missing from the file's header row: a missing required
+    column is one error (« colonne obligatoire absente »), not one more per row."""
+    return bool(origin.headers) and key not in origin.headers
+
+
 def _check_duplicates(sheet: Sheet, frame: pd.DataFrame, origin: Origin,
                       group: np.ndarray | None = None) -> list[Problem]:
     """Two rows (of the same territory, `group`) with the same values in the sheet's
     identifying columns (`Sheet.unique`)."""
     keys = [k for k in sheet.unique if k in frame]
-    if not keys:
-        return []
+    if not keys or any(_absent(origin, k) for k in keys):
+        return []   # an identifying column missing from the file is already one error
     labels = ("même " if len(keys) == 1 else "mêmes ") + " et ".join(
         f"« {origin.column(sheet.column(k))} »" for k in keys)
     seen: dict[tuple, int] = {}

@@ -70,9 +70,10 @@ def load_workbook(content: bytes, file_name: str, *, sheet: str | None = None,
     errors.UnreadableFile when the file cannot be read at all: not a workbook, empty, corrupt,
     too large, zip bomb, too slow to read, CSV with no recognisable columns."""
     content_hash = hashlib.sha256(content).hexdigest()
-    book = reading.read_workbook(content, file_name)
+    early = validation.EarlyParse()
+    book = reading.read_workbook(content, file_name, on_sheet=early)
     found = validation.validate_book(book, file_name=file_name, sheet=sheet,
-                                     territoire=territoire)
+                                     territoire=territoire, early=early)
     errors = [p for p in found.problems if p.is_error]
     warnings = [p for p in found.problems if not p.is_error]
     return Report(datasets=[] if errors else found.datasets, errors=errors, warnings=warnings,

@@ -76,7 +76,8 @@ with row2[3]:
     portrait_metric("taux_pauvrete", lambda v: fmt.fr_percent(v), lambda d: fmt.fr_signed(d))
 
 st.caption("Taux de couverture en places pour 100 enfants de moins de 3 ans ; évolutions "
-           "depuis la dernière année renseignée.")
+           "depuis la dernière année renseignée, à composantes égales pour le taux (un mode "
+           "d'accueil absent l'année comparée n'entre pas dans la comparaison).")
 ctg_ui.methodology(("population", "naissances", "enfants_0_2", "allocataires",
                     "taux_couverture_global", "places_manquantes",
                     "part_familles_monoparentales", "taux_pauvrete"), alertes=cov.alertes)
@@ -85,7 +86,8 @@ ctg_ui.methodology(("population", "naissances", "enfants_0_2", "allocataires",
 st.header("La convention", anchor="convention")
 kind = t.get("type") or "Commune"
 collectivite = (f"la commune de {data.nom}" if kind == "Commune" else f"l'EPCI {data.nom}")
-signataires = [t.get("caf") or "la Caf (non renseignée)", collectivite]
+# A Caf not named in the workbook is left out, never written « non renseignée ».
+signataires = [s for s in (t.get("caf"), collectivite) if s]
 left, right = st.columns(2)
 with left:
     st.markdown(f"**Période** : {ctg_ui.escape_md(periode)}")

@@ -96,7 +96,7 @@ else:
     inventory["Commune"] = inventory["Commune"].where(inventory["Commune"].notna(),
                                                       data.nom)
     ctg_ui.table_block(inventory.reset_index(drop=True), f"structures-{annee}",
-                       formats={"Places": "int", "Âge min": "decimal", "Âge max": "decimal"},
+                       formats={"Places": "int", "Âge min": "number", "Âge max": "number"},
                        key="inventaire", title=f"Structures ouvertes au 31 décembre {annee}",
                        source="Classeur CTG, feuille Équipements")
     st.caption("Structures ouvertes au 31 décembre de l'année (date de référence de la Cnaf). "

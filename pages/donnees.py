@@ -37,6 +37,14 @@ def flash(kind: str, text: str) -> None:
 message = st.session_state.pop("_message_donnees", None)
 if message:
     getattr(st, message[0])(message[1])
+conflicts = st.session_state.pop("_conflits_editions", None)
+if conflicts:
+    # The import report of a Caf file whose edition disagrees with a stored one: one line per
+    # value, shown in a table (inert: place names come from the file).
+    with st.expander(f"Valeurs qui diffèrent d'une autre édition ({fmt.fr_number(len(conflicts))})",
+                     expanded=True):
+        st.dataframe(pd.DataFrame({"Valeur (autre édition) → valeur affichée": conflicts}),
+                     hide_index=True, width="stretch", key="conflits_import")
 
 if ctg_ui.presentation():
     st.info("Le mode présentation masque l'import et la restauration des données.",
@@ -115,6 +123,7 @@ def analyse(content: bytes, name: str, sheet: str | None, digest: str) -> dict:
         # The versions the preview compares with: the import refuses if they moved on.
         result["versions"] = importing.current_versions(store, report)
         result["preview"] = importing.preview(store, report, result["versions"])
+        result["values"] = importing.preview_values(store, report, result["versions"])
     return result
 
 
@@ -159,6 +168,7 @@ if uploaded is not None:
                                                        author=ctg_ui.author(),
                                                        actor=ctg_ui.actor())
                     flash("success", outcome.message)
+                    st.session_state["_conflits_editions"] = outcome.conflict_lines
                     st.session_state["_importe"] = digest
                 except (opendata.OpendataError, UnreadableFile, AccessDenied) as error:
                     flash("error", str(getattr(error, "message", error)))
@@ -185,6 +195,19 @@ if uploaded is not None:
             st.subheader("Ce que l'import va changer", anchor="apercu")
             ctg_ui.table_block(found["preview"], "apercu-import", key="apercu",
                                formats={c: "int" for c in importing.PREVIEW_COLUMNS[2:]})
+            values = found.get("values") or []
+            if values:
+                shown_codes = len({label for label, *_ in values})
+                more = (f" (les {shown_codes} premiers territoires du fichier)"
+                        if len(report.datasets) > shown_codes else "")
+                st.markdown(f"**Valeurs lues**{more} : les {importing.PREVIEW_ROWS} premières "
+                            "lignes de chaque feuille, telles que l'application les a "
+                            "comprises, et ce que l'import change sur chacune.")
+                for number, (label, sheet_name, count, frame) in enumerate(values):
+                    title = (f"{sheet_name} — {label} ({fmt.fr_count(count, 'ligne')} dans le "
+                             "fichier)")
+                    with st.expander(ctg_ui.escape_md(title), icon=":material/visibility:"):
+                        st.html(ctg_ui.inert_table_html(frame))
             if st.button("Confirmer l'import", key="confirmer_import", type="primary",
                          icon=":material/save:"):
                 with st.status("Enregistrement des données…") as status:
@@ -246,6 +269,16 @@ if data is not None:
     table["Avertissements"] = table["Avertissements"].astype("int64")
     ctg_ui.table_block(table, f"versions-{data.code}", key="versions",
                        formats={"Version": "int", "Avertissements": "int"})
+    # The warnings of each import stay readable once it is confirmed.
+    warned = [v for v in versions if v.warnings]
+    if warned:
+        with st.expander(f"Avertissements des imports ({fmt.fr_count(len(warned), 'version')})",
+                         icon=":material/warning:"):
+            for v in warned[:20]:
+                origin = f" — « {v.file_name} »" if v.file_name else ""
+                st.markdown(ctg_ui.escape_md(f"Version {v.id} du "
+                                             f"{ctg_ui.local_datetime(v.created_at)}{origin} :"))
+                st.markdown("\n".join(f"- {ctg_ui.escape_md(w)}" for w in v.warnings))
     older = [v for v in versions if not v.is_current]
     if older and not ctg_ui.can("restore"):
         st.caption("La restauration d'une version est réservée aux administrateurs.")
@@ -300,6 +333,63 @@ else:
     ctg_ui.table_block(files, "fichiers-de-reference", key="fichiers_reference",
                        formats={"Import": "int", "Valeurs": "int"},
                        title="Fichiers de données de référence importés")
+    # Editions: both are kept; where they disagree the preferred one is shown (by default the
+    # one covering the most recent year, whatever the import order).
+    editions = store.reference_editions()
+    st.subheader("Éditions", anchor="editions")
+    st.markdown("Un même taux peut être publié par deux éditions d'un fichier de la Caf (le "
+                "fichier courant et le fichier `_hist`, révisé ou non). Les deux sont gardées ; "
+                "quand elles diffèrent, la valeur affichée partout (graphiques, tableaux, bilan, "
+                "ligne de commande) est celle de l'édition retenue : par défaut celle qui couvre "
+                "l'année la plus récente, ou celle que vous choisissez ci-dessous.")
+    ctg_ui.table_block(pd.DataFrame([{
+        "Source": e["source"] or None, "Édition": refmod.edition_text(e["edition"]) or None,
+        "Années": (f"{e['annee_min']} à {e['annee_max']}" if e["annee_min"] != e["annee_max"]
+                   else str(e["annee_min"])),
+        "Dernier fichier": e["file_name"] or None,
+        "Importé le": ctg_ui.local_datetime(e["created_at"]) if e["created_at"] else None,
+        "Choisie": "oui" if e["preferred"] else "",
+        "Retenue en cas de désaccord": "oui" if e["shown"] else ""} for e in editions]),
+        "editions-de-reference", key="editions_reference", title="Éditions des données de "
+        "référence")
+    by_source: dict = {}
+    for e in editions:
+        by_source.setdefault(e["source"], []).append(e)
+    several = {source: items for source, items in by_source.items() if len(items) > 1}
+    if several and ctg_ui.can("references"):
+        with st.form("form_edition_preferee"):
+            picked = {}
+            for i, (source, items) in enumerate(sorted(several.items())):
+                default = "(par défaut : l'édition de l'année la plus récente)"
+                options = [default] + [e["edition"] for e in items]
+                current = next((e["edition"] for e in items if e["preferred"]), default)
+                picked[source] = st.selectbox(
+                    f"Édition retenue pour « {source} »", options, index=options.index(current),
+                    key=f"edition_preferee_{i}",
+                    format_func=lambda v: v if v.startswith("(") else refmod.edition_text(v))
+            if st.form_submit_button("Enregistrer le choix des éditions",
+                                     icon=":material/save:"):
+                for source, choice in picked.items():
+                    try:
+                        store.set_preferred_edition(
+                            source, None if choice.startswith("(") else choice,
+                            actor=ctg_ui.actor())
+                    except AccessDenied as refused:
+                        flash("error", refused.message)
+                        break
+                else:
+                    flash("success", "Choix des éditions enregistré : les valeurs affichées "
+                                     "suivent l'édition retenue.")
+                st.rerun()
+    if several and data is not None:
+        differ = store.reference_conflicts(codes=refmod.territory_places(store, data))
+        if len(differ):
+            with st.expander(f"Valeurs qui diffèrent entre éditions pour "
+                             f"{ctg_ui.escape_md(data.nom)} et ses niveaux de comparaison "
+                             f"({fmt.fr_number(len(differ))})"):
+                st.dataframe(pd.DataFrame({"Valeur (autre édition) → valeur affichée":
+                                           opendata.conflict_lines(differ)}),
+                             hide_index=True, width="stretch", key="conflits_territoire")
     if data is not None:
         refs = refmod.territory_references(store, data, national=False)
         shown = refs.rename(columns={"niveau": "Niveau", "code": "Code", "nom": "Nom",

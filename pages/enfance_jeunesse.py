@@ -34,13 +34,15 @@ else:
         "Enfants accueillis": coverage["enfants_accueillis"],
         "Heures réalisées": coverage["heures_realisees"],
         "Heures offertes": coverage["heures_offertes"],
-        "Taux de remplissage (%)": coverage["taux_remplissage"],
+        # Not « % »: where hours are missing the value is children per 100 places, which
+        # passes 100 and is not an occupancy rate (the next column says which measure).
+        "Remplissage (pour 100)": coverage["taux_remplissage"],
         "Mesure du remplissage": coverage["mesure_remplissage"],
         "Approximations": coverage["approximations"]})
     ctg_ui.table_block(table, f"alsh-{annee}", key="alsh", formats={
         "Places": "int", "Enfants de la tranche": "int", "Places pour 100 enfants": "rate",
         "Jours d'ouverture": "int", "Enfants accueillis": "int", "Heures réalisées": "int",
-        "Heures offertes": "int", "Taux de remplissage (%)": "percent"},
+        "Heures offertes": "int", "Remplissage (pour 100)": "rate"},
         title=f"ALSH : couverture et fréquentation par période, {annee}",
         source="Classeur CTG (feuilles ALSH et Population) ; indicateur local",
         counts=("Enfants de la tranche", "Enfants accueillis"))

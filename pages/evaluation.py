@@ -14,7 +14,7 @@ annee = ctg_ui.require_year(data)
 st.title("Évaluation par axe")
 st.caption(f"Niveau d'atteinte de chaque indicateur avec la dernière valeur connue en {annee} "
            "(année choisie dans la barre latérale). Atteinte = (dernière valeur − référence) / "
-           "(cible − référence).")
+           "(cible − référence). " + indicators.band_explanation())
 
 status = indicators.plan_status(data, annee)
 if status.empty:
@@ -66,12 +66,22 @@ with st.form("ev_formulaire", border=True):
     st.text_area("Analyse globale", key="ev_analyse", height=110)
     st.selectbox("Statut", ["", *STATUTS_ACTION], key="ev_statut",
                  format_func=lambda s: s or "—")
-    ctg_ui.save_button(
-        "Enregistrer", "ev", lambda d, row=row, year=year: editing.update_plan_row(d, row, {
+    # An unusual value (more than 10 times the previous one…) is saved once confirmed.
+    if st.session_state.get("_ev_a_confirmer") == (row, year):
+        st.checkbox(editing.CONFIRM_LABEL, key="ev_confirmer",
+                    help="La valeur saisie sort de l'ordre de grandeur habituel : cochez si "
+                         "elle est juste, puis enregistrez à nouveau.")
+
+    def build(d, row=row, year=year):
+        edit = editing.update_plan_row(d, row, {
             str(year): st.session_state["ev_valeur"],
             "resultats_obtenus": st.session_state["ev_resultats"],
             "analyse": st.session_state["ev_analyse"],
-            "statut": st.session_state["ev_statut"]}),
-        f"Résultats de l'indicateur enregistrés ({year})", key="ev_enregistrer")
+            "statut": st.session_state["ev_statut"]},
+            confirmed=bool(st.session_state.get("ev_confirmer")))
+        st.session_state["_ev_a_confirmer"] = (row, year) if edit.needs_confirmation else None
+        return edit
+    ctg_ui.save_button("Enregistrer", "ev", build,
+                       f"Résultats de l'indicateur enregistrés ({year})", key="ev_enregistrer")
 ctg_ui.edit_feedback("ev")
 ctg_ui.history_expander(data, "plan_action", row, key="ev")

@@ -76,11 +76,21 @@ if numbers:
             st.text_input(f"Valeur observée en {year}"
                           + (f" ({ctg_ui.escape_md(unite)})" if unite else ""),
                           key="fa_valeur", help="Un nombre (ex. 12 ou 12,5) ; vide si non connue.")
-            ctg_ui.save_button(
-                "Enregistrer la valeur", "fa_valeur",
-                lambda d, row=row, year=year: editing.set_indicator_value(
-                    d, row, year, st.session_state["fa_valeur"]),
-                f"Valeur {year} enregistrée", key="fa_enregistrer")
+            # An unusual value (more than 10 times the previous one…) is saved once confirmed.
+            if st.session_state.get("_fa_a_confirmer") == (row, year):
+                st.checkbox(editing.CONFIRM_LABEL, key="fa_confirmer",
+                            help="La valeur saisie sort de l'ordre de grandeur habituel : "
+                                 "cochez si elle est juste, puis enregistrez à nouveau.")
+
+            def build(d, row=row, year=year):
+                edit = editing.set_indicator_value(
+                    d, row, year, st.session_state["fa_valeur"],
+                    confirmed=bool(st.session_state.get("fa_confirmer")))
+                st.session_state["_fa_a_confirmer"] = \
+                    (row, year) if edit.needs_confirmation else None
+                return edit
+            ctg_ui.save_button("Enregistrer la valeur", "fa_valeur", build,
+                               f"Valeur {year} enregistrée", key="fa_enregistrer")
         ctg_ui.edit_feedback("fa_valeur")
         ctg_ui.history_expander(data, "plan_action", row, key="fa_indicateur")
     elif ctg_ui.editing_allowed() and not status.empty:

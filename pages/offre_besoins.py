@@ -51,8 +51,16 @@ with cols[3]:
                   fmt.fr_number(cov.places.get("hors_territoire")),
                   help=definitions.get("hors_territoire").definition
                   + " Ces places ne sont pas comptées dans le taux.")
+for alerte in cov.alertes:
+    # EAJE neither PSU nor PAJE: offer outside the Cnaf-comparable rate, named (issue 10 §6).
+    if alerte.startswith(indicators.AUTRE_ALERT):
+        st.warning(ctg_ui.escape_md(alerte) + f" Total : "
+                   f"{fmt.fr_count(cov.places.get('hors_taux_autre'), 'place')} hors du taux.",
+                   icon=":material/warning:")
 st.caption("Taux théorique : une place peut être vacante ou partagée par plusieurs enfants à "
-           "temps partiel, et un enfant peut occuper deux places. Offre comptée au 31 décembre.")
+           "temps partiel, et un enfant peut occuper deux places. Offre comptée au 31 décembre. "
+           "Évolutions à composantes égales : un mode d'accueil non renseigné l'année comparée "
+           "n'entre pas dans la comparaison (détail dans l'aide de chaque chiffre).")
 ctg_ui.methodology(("taux_couverture_global", "taux_couverture_eaje",
                     "taux_couverture_individuel", "taux_couverture_prescolarisation",
                     "places_manquantes", "hors_territoire"),

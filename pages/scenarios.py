@@ -25,9 +25,9 @@ DELTA_KEYS = [f"delta_{mode}" for mode, _ in MODES]
 
 
 def reset() -> None:
-    # Deleting the widget keys redraws the inputs at their initial values.
+    # Forgetting the fields' values redraws the inputs at their initial values.
     for k in (*DELTA_KEYS, "enfants_scenario"):
-        st.session_state.pop(k, None)
+        ctg_ui.reset_number_field(k)
 
 
 # A scenario starts from one territory and year: another choice starts afresh.
@@ -43,21 +43,22 @@ delta = {}
 for i, (mode, label) in enumerate(MODES):
     with cols[i % 3]:
         now = today.places.get(mode)
-        delta[mode] = int(st.number_input(
-            label, min_value=-10_000,
-            max_value=10_000, value=0, step=1, key=f"delta_{mode}",
-            help=f"Aujourd'hui : {fmt.fr_number(now)}."))
+        delta[mode] = int(ctg_ui.number_field(
+            label, f"delta_{mode}", value=0, minimum=-10_000, maximum=10_000,
+            help=f"Aujourd'hui : {fmt.fr_number(now)}. Un nombre négatif retire des places."))
 with cols[2]:
     enfants_now = today.enfants_moins_3_ans
-    enfants = st.number_input(
-        "Enfants de moins de 3 ans", min_value=0, max_value=10_000_000,
+    enfants = ctg_ui.number_field(
+        "Enfants de moins de 3 ans", "enfants_scenario", minimum=0, maximum=10_000_000,
         # Clamped: a huge value stored before the format bounded numbers must not fail here.
-        value=int(min(enfants_now or 0, 10_000_000)), step=1, key="enfants_scenario",
+        value=int(min(enfants_now or 0, 10_000_000)),
         help=f"Aujourd'hui : {fmt.fr_number(enfants_now)} ({today.annee_population or annee}). "
              "Modifiez-le pour simuler l'effet d'une hausse ou d'une baisse des naissances.")
 cible = ctg_ui.target_input("cible_scenario")
-st.button("Revenir à la situation actuelle", key="reinitialiser_scenario", on_click=reset,
-          icon=":material/restart_alt:")
+st.button("Réinitialiser le scénario", key="reinitialiser_scenario", on_click=reset,
+          icon=":material/restart_alt:",
+          help="Revenir à la situation actuelle. Sinon, le scénario reste en place pendant "
+               "toute la session, même en passant par d'autres pages.")
 
 enfants_arg = None if enfants_now is not None and int(enfants) == int(enfants_now) else enfants
 today = indicators.coverage(data, annee, cible=cible)
@@ -65,6 +66,9 @@ sim = indicators.scenario(data, annee, delta_places=delta, enfants_moins_3_ans=e
                           cible=cible)
 
 st.header("Résultat", anchor="resultat")
+for limite in sim.limites:
+    # A removal larger than the places there are is capped: said, never silent.
+    st.warning(ctg_ui.escape_md(limite), icon=":material/warning:")
 
 
 def gap(a, b):

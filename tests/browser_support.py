@@ -42,7 +42,10 @@ def free_port() -> int:
 
 @contextmanager
 def streamlit_server(db_url: str):
-    """Run `streamlit run app.py` on loopback against `db_url` until the block ends."""
+    """Run `streamlit run app.py` on loopback against `db_url` until the block ends. The
+    database is created first (empty if new): the app refuses a path that does not exist."""
+    from ctg_data.storage import Store
+    Store(db_url, create=True).close()
     port = free_port()
     env = os.environ | {"CTG_DATABASE_URL": db_url, "PYTHONUNBUFFERED": "1"}
     (REPO / "test-output").mkdir(exist_ok=True)

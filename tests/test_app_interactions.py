@@ -105,7 +105,7 @@ def test_year_and_territory(db_url):
 
 def test_target_rate_gives_places_missing(store):
     at = start("pages/offre_besoins.py")
-    at.number_input(key="cible").set_value(70).run()
+    at.text_input(key="cible").input("70").run()
     assert not at.exception
     enfants = 471   # Population sheet of the sample, 2023, « Enfants 0-2 ans »
     assert metric(at, "Enfants de moins de 3 ans") == "471"
@@ -127,11 +127,11 @@ def test_scenario_changes_nothing_stored(store):
     assert same == today_rate
     places = int([m.value for m in at.metric if m.label == "Places comptées dans le taux"][0]
                  .replace(NNBSP, ""))
-    at.number_input(key="delta_eaje_psu").set_value(20).run()
+    at.text_input(key="delta_eaje_psu").input("20").run()
     assert not at.exception
     rates = [m.value for m in at.metric if m.label.startswith("Taux de couverture global")]
     assert rates == [today_rate, french(100 * (places + 20) / 471, 1)]
-    at.number_input(key="enfants_scenario").set_value(400).run()
+    at.text_input(key="enfants_scenario").input("400").run()
     rates = [m.value for m in at.metric if m.label.startswith("Taux de couverture global")]
     assert rates == [today_rate, french(100 * (places + 20) / 400, 1)]
     # Back to today's situation, and nothing was stored.
@@ -258,7 +258,9 @@ def test_upload_caf_open_data_adds_a_reference(store):
     table = next(df.value for df in at.dataframe if "Territoire" in df.value.columns
                  and "Taux de couverture global" in df.value.columns)
     assert "54,3" in list(table["Taux de couverture global"])
-    assert len(table) == 2
+    # The territory, the Nord and France (2023 confirmed in domain.md §3: 60,9).
+    assert len(table) == 3
+    assert table["Taux de couverture global"].iloc[-1] == "60,9"
 
 
 def test_map_contour_geojson_kept_for_the_session(store):

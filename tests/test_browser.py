@@ -167,6 +167,11 @@ def test_fiche_action_value_saved_updates_chart(page, seeded_server):
     page.locator(".st-key-fa_valeur input").fill("987,5")
     page.locator(".st-key-fa_enregistrer button").click()
     wait_idle(page)
+    # 987,5 is far above the previous value: the form asks for a confirmation, stores nothing.
+    assert 987.5 not in plot_values(page, chart_key)
+    page.locator(".st-key-fa_confirmer label").click()
+    page.locator(".st-key-fa_enregistrer button").click()
+    wait_idle(page)
     page.get_by_text("enregistrée", exact=False).first.wait_for()
     after = plot_values(page, chart_key)
     assert 987.5 in after and 987.5 not in before, (before, after)

@@ -18,7 +18,7 @@ SAMPLE = REPO / "sample_data" / "ctg_lys_lez_lannoy.xlsx"
 INDICATOR_KEYS = {"territoire", "annee", "enfants_moins_3_ans", "places", "taux_couverture",
                   "places_manquantes", "alertes", "plan"}
 PLACES_KEYS = {"eaje_psu", "eaje_hors_psu", "am", "gad", "prescolarisation", "total",
-               "hors_territoire"}
+               "hors_territoire", "hors_taux_autre"}
 RATE_KEYS = {"global", "eaje", "individuel", "prescolarisation"}
 PLAN_KEYS = {"axe", "action", "indicateur", "derniere_valeur", "atteinte_pct", "niveau"}
 

@@ -60,8 +60,9 @@ LABEL0 = f"{AXE1} · Co-construire le diagnostic · Réunions partenariales"
 def test_value_and_analysis_edit_changes_band_and_records_changes():
     data = small_plan()
     before = indicators.plan_status(data, 2023)
-    # Latest value 5 (2022) of 0 → 6: 5 / 6 = 83,3 % < 85 % → en retard.
-    assert before.loc[0, "niveau"] == "en retard"
+    # Latest value 5 (2022) of 0 (2020) → 6 (2023): 5 / 6 = 83,3 % of the way, ahead of the
+    # straight path (2 / 3 expected in 2022) → en bonne voie (band on the path, issue 10 §3).
+    assert before.loc[0, "niveau"] == "en bonne voie"
 
     edit = editing.update_plan_row(data, 0, {"2023": "6", "analyse": "Objectif tenu."})
 
@@ -216,9 +217,11 @@ def test_evaluation_table_has_the_annex_columns():
     assert table["Actions"].tolist() == ["Action 1 : Co-construire le diagnostic"] * 2
     assert table["Indicateurs retenus"].tolist() == ["Réunions partenariales",
                                                      "Diagnostic publié"]
-    # 5 / 6 = 83 %; the indicator without numbers follows its status.
-    assert table["Niveau d'atteinte"].tolist() == ["En retard (83\u202f%)",
-                                                   "Atteint (statut : réalisée)"]
+    # 5 / 6 = 83 %, ahead of the path (67 % expected in 2022); the indicator without numbers
+    # follows its status.
+    assert table["Niveau d'atteinte"].tolist() == [
+        "En bonne voie (83\u202f% ; 67\u202f% attendus en 2022 sur la trajectoire)",
+        "Atteint (statut : réalisée)"]
     assert editing.axes(data) == [AXE1, AXE2]
     # The plan status given by a caller that shows every axis gives the same table.
     status = indicators.plan_status(data, 2022)
@@ -229,9 +232,10 @@ def test_evaluation_table_has_the_annex_columns():
 def test_axis_summary_table_counts_bands():
     data = small_plan()
     table = editing.axis_summary_table(indicators.plan_status(data, 2022))
-    # Axe 1: 83 % → en retard, Réalisée → atteint. Axe 2: (50 − 60) / (40 − 60) = 50 % → en retard.
+    # Axe 1: 83 % (67 % expected on the path in 2022) → en bonne voie, Réalisée → atteint.
+    # Axe 2: (50 − 60) / (40 − 60) = 50 %, under 85 % of the 67 % expected → en retard.
     assert table[["Axe", "Indicateurs", "Atteint", "En bonne voie", "En retard",
-                  "Non renseigné"]].values.tolist() == [[AXE1, 2, 1, 0, 1, 0],
+                  "Non renseigné"]].values.tolist() == [[AXE1, 2, 1, 1, 0, 0],
                                                         [AXE2, 1, 0, 0, 1, 0]]
 
 
@@ -240,7 +244,7 @@ def test_actions_overview_periods_filters_and_tree():
     overview = editing.actions_overview(data, 2022)
     assert overview[["numero_action", "debut", "fin", "periode_source", "niveau",
                      "statut"]].values.tolist() == [
-        ["1", 2021, 2023, "fiche", "en retard", "En cours"],
+        ["1", 2021, 2023, "fiche", "en bonne voie", "En cours"],
         ["2", 2022, 2023, "calendrier", "en retard", "En cours"]]
     assert editing.filter_plan(overview, champ=["Petite enfance"])["numero_action"].tolist() == \
         ["2"]
@@ -269,8 +273,8 @@ def test_timeline_figure_spans_each_action():
     data = small_plan()
     fig = plan_charts.action_timeline_figure(data, editing.actions_overview(data, 2022))
     bars = {(bar.name, tuple(bar.y)): (list(bar.base), list(bar.x)) for bar in fig.data}
-    # Both actions are « en retard »: one trace, action 1 over 2021-2023, action 2 over 2022-2023.
-    assert list(bars.values()) == [([2020.5, 2021.5], [3, 2])]
+    # Action 1 « en bonne voie » over 2021-2023, action 2 « en retard » over 2022-2023.
+    assert list(bars.values()) == [([2020.5], [3]), ([2021.5], [2])]
     assert fig.layout.meta["chart"] == "plan_calendrier"
 
 

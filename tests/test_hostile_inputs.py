@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import ctg_ui
 from ctg_data import bilan, editing, schemas, validation
 from ctg_data.errors import UnreadableFile
 from ctg_data.importing import import_file
@@ -284,6 +285,8 @@ def test_every_page_renders_the_worst_accepted_values_inertly(page, hostile_db, 
     assert live == [], live
     for html in at.get("html"):      # the evaluation tables: every cell escaped
         body = html.proto.body
+        if body.strip() == ctg_ui.french_interface_html().strip():
+            continue                 # the app's own static script (French interface texts)
         assert "<script" not in body and "<img" not in body and "<b>" not in body
 
 

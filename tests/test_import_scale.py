@@ -170,3 +170,89 @@ def test_each_version_stores_only_its_own_warnings(db_url):
     assert stored["59003"] == whole_file
     # The message still counts every warning of the file.
     assert "3 avertissements" in outcome.message
+
+
+def _stored(store: Store, version_id: int) -> dict:
+    """A stored version's columns, territory fields, row counts and rows (JSON text)."""
+    import sqlalchemy as sa
+
+    from ctg_data.storage import version_rows_t, versions_t
+    with store.engine.connect() as conn:
+        version = conn.execute(sa.select(versions_t).where(versions_t.c.id == version_id)).one()
+        rows = conn.execute(sa.select(version_rows_t.c.sheet, version_rows_t.c.position,
+                                      sa.cast(version_rows_t.c.data, sa.Text))
+                            .where(version_rows_t.c.version_id == version_id)
+                            .order_by(version_rows_t.c.sheet, version_rows_t.c.position)).all()
+    return {"code": version.territory_code, "columns": version.columns,
+            "territoire": version.territoire, "row_counts": version.row_counts,
+            "rows": [tuple(r) for r in rows]}
+
+
+@pytest.mark.both_backends
+def test_rows_stored_from_the_file_equal_those_of_each_territory_table(db_url):
+    """An import stores each territory's rows straight from the file's sheets (its tables are
+    never cut); they equal what storing the cut tables gives, to the stored JSON text."""
+    content = write_workbook(_territories())
+    report = load_workbook(content, "ensemble.xlsx")
+    store = Store(db_url)
+    fast = store.save(report.datasets, kind="import", author="test")
+    assert all("tables" not in vars(d) for d in report.datasets), "tables were cut"
+    again = load_workbook(content, "ensemble.xlsx")
+    for data in again.datasets:
+        data.tables  # cut each territory's tables: the store converts them one by one
+    slow = store.save(again.datasets, kind="import", author="test")
+    assert len(fast) == len(slow) == 3
+    for a, b in zip(fast, slow):
+        assert _stored(store, a) == _stored(store, b)
+        assert store.load(_stored(store, a)["code"], a).equals(
+            store.load(_stored(store, b)["code"], b))
+
+
+def test_a_territory_of_a_file_equals_its_tables_built_eagerly():
+    """`CtgData.of_file` cuts the same tables as `from_conformed` on the file's row slices."""
+    report = load_workbook(write_workbook(_territories()), "ensemble.xlsx")
+    for data in report.datasets:
+        file_tables, position = vars(data)["_source"]
+        eager = CtgData.from_conformed(data.territoire, {
+            key: frame.iloc[slice(*file_tables.span(key, position))].reset_index(drop=True)
+            for key, frame in file_tables.frames.items()}, data.present)
+        assert list(data.tables) == list(eager.tables)
+        assert data.equals(eager)
+        assert all(data.tables[k].index.equals(pd.RangeIndex(len(data.tables[k])))
+                   for k in data.tables)
+
+
+def test_parsing_sheets_while_the_file_is_read_equals_parsing_them_after():
+    """`load_workbook` parses each sheet as the worker hands it over; the report is the one
+    of parsing the sheets read beforehand."""
+    from ctg_data import reading
+
+    content = write_workbook(_territories())
+    early = load_workbook(content, "ensemble.xlsx")
+    book = reading.read_workbook(content, "ensemble.xlsx")
+    late = validation.validate_book(book, file_name="ensemble.xlsx")
+    assert early.problems == [p for p in late.problems]
+    assert [d.code for d in early.datasets] == [d.code for d in late.datasets]
+    for a, b in zip(early.datasets, late.datasets):
+        assert a.equals(b) and a.present == b.present
+
+
+def test_plain_rows_of_a_frame_equal_those_of_its_object_array():
+    from ctg_data.storage import _frame_plain_rows, _plain_rows
+
+    for data in _territories()[:1]:
+        for key, frame in data.tables.items():
+            assert _frame_plain_rows(frame) == _plain_rows(frame.to_numpy(dtype=object)), key
+    odd = pd.DataFrame({"a": [1.0, math.nan, -0.0], "b": pd.array([1, None, 3], dtype="Int64"),
+                        "c": ["x", None, 2.5], "d": [None, None, None]})
+    assert _frame_plain_rows(odd) == _plain_rows(odd.to_numpy(dtype=object))
+    with pytest.raises(ValueError):
+        _frame_plain_rows(pd.DataFrame({"a": [1.0, math.inf]}))
+
+
+def test_value_codes_ignore_missing_values_of_any_kind():
+    codes = validation._value_codes
+    assert codes(pd.Series(["a", None, math.nan, pd.NA, "a"], dtype=object)) is not None
+    assert codes(pd.Series(["a", 1.0], dtype=object)) is None
+    assert codes(pd.Series([1, True], dtype=object)) is None
+    assert codes(pd.Series([1.0, math.nan, None], dtype=object)) is not None

@@ -400,7 +400,7 @@ def test_indicators_json_keys_and_serialisable():
                         "places_manquantes", "alertes", "plan"}
     assert out["territoire"] == {"code": "59999", "nom": "Villeneuve-Test"}
     assert set(out["places"]) == {"eaje_psu", "eaje_hors_psu", "am", "gad", "prescolarisation",
-                                  "total", "hors_territoire"}
+                                  "total", "hors_territoire", "hors_taux_autre"}
     assert set(out["taux_couverture"]) == {"global", "eaje", "individuel", "prescolarisation"}
     assert out["plan"] == [{"axe": "Axe 1", "action": "Action", "indicateur": "x",
                             "derniere_valeur": 1.0, "atteinte_pct": 50.0,

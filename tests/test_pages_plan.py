@@ -128,8 +128,11 @@ def test_edit_value_and_analysis_then_reload(store):
 
 
 @pytest.mark.parametrize("year, value, message", [
-    (2023, "douze", "colonne « 2023 » : nombre attendu, « douze » trouvé."),
-    (2025, "12", "colonne d'année 2025 hors de la période de la CTG (2021-2023)."),
+    # Said in the form's terms: the field and the indicator, no sheet, row or column.
+    (2023, "douze", "Valeur 2023 de « Places d'accueil collectif (EAJE) sur la commune » : "
+                    "nombre attendu, « douze » trouvé."),
+    (2025, "12", "Valeur 2025 de « Places d'accueil collectif (EAJE) sur la commune » : "
+                 "année 2025 hors de la période de la CTG (2021-2023)."),
 ])
 def test_invalid_value_refused_and_nothing_stored(store, year, value, message):
     row = row_of(store, EAJE)

@@ -36,18 +36,29 @@ def test_bundled_table_is_sourced_and_confirmed_only_by_default():
     assert table["source"].str.len().gt(0).all() and table["edition"].str.len().gt(0).all()
     assert set(table["niveau"]) == {"france"} and set(table["code"]) == {"FR"}
     glob = table[table["indicateur"] == "taux_couverture_global"].set_index("annee")["valeur"]
-    assert glob[2020] == 58.8 and glob[2021] == 59.4
-    # 2022: two sources disagree — left out; 2023: unconfirmed — not shown by default.
-    assert 2022 not in glob.index and 2023 not in glob.index
+    assert glob.index.is_unique          # one edition shown per year
+    # domain.md §3 (updated): every published year, 2017 and 2023 now confirmed.
+    assert glob.to_dict() == {2009: 48.7, 2013: 55.1, 2014: 56.1, 2015: 56.6, 2016: 57.7,
+                              2017: 58.9, 2019: 59.8, 2020: 58.8, 2021: 59.4, 2022: 59.5,
+                              2023: 60.9}
 
 
-def test_unconfirmed_rows_are_marked():
-    table = refs.national_references(include_unconfirmed=True)
-    y2023 = table[table["annee"] == 2023]
-    assert len(y2023) and not y2023["confirme"].any()
-    assert not (table["annee"] == 2022).any()
-    components = y2023.set_index("indicateur")["valeur"]
-    assert components["taux_couverture_psu"] == 19.9 and components["taux_couverture_gad"] == 2.2
+def test_other_editions_are_kept_apart():
+    """2022: 59,5 (revised data.caf.fr file) is shown; the first estimate 60,3 is another
+    edition, kept but never shown by default (2016 likewise: final 57,7, provisional 58,1)."""
+    every = refs.national_references(all_editions=True)
+    g2022 = every[(every["annee"] == 2022) & (every["indicateur"] == "taux_couverture_global")]
+    assert sorted(g2022["valeur"]) == [59.5, 60.3]
+    assert g2022["edition"].nunique() == 2 and g2022["source"].str.len().gt(0).all()
+    shown = refs.national_references()
+    assert shown.loc[(shown["annee"] == 2022), "valeur"].tolist() == [59.5]
+    assert shown.loc[(shown["annee"] == 2016), "valeur"].tolist() == [57.7]
+    y2023 = shown[shown["annee"] == 2023].set_index("indicateur")["valeur"]
+    assert y2023["taux_couverture_psu"] == 19.9 and y2023["taux_couverture_gad"] == 2.2
+    assert y2023["taux_couverture_eaje"] == 23.5 and y2023["taux_couverture_individuel"] == 34.1
+    # The components add up to the published total (domain.md: 19,9+3,6+3,3+31,9+2,2).
+    parts = ("psu", "hors_psu", "prescolarisation", "am", "gad")
+    assert sum(y2023[f"taux_couverture_{p}"] for p in parts) == pytest.approx(60.9)
 
 
 def test_comparison_keeps_local_and_published_apart():
@@ -76,8 +87,12 @@ def test_comparison_keeps_local_and_published_apart():
 
 
 def test_comparison_never_shows_unconfirmed_values():
-    table = refs.comparison(territory(), 2023, refs.national_references(include_unconfirmed=True))
+    unconfirmed = pd.DataFrame([ref("france", "FR", "France", "taux_couverture_global", 61.2,
+                                    annee=2024, confirme=False)])
+    table = refs.comparison(territory(), 2024, pd.concat([refs.national_references(),
+                                                          unconfirmed]))
     assert list(table["nature"]) == ["calculé localement"]
+    assert 61.2 not in table.select_dtypes("number").to_numpy()
 
 
 def test_comparison_without_references():

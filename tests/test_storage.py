@@ -317,6 +317,17 @@ def test_comments(db_url):
         store.add_comment("59367", "population", "   ")
 
 
+def test_comments_refuse_control_characters_and_huge_texts_in_the_core(db_url):
+    """The store applies the text rules itself: a direct call cannot bypass the page."""
+    store = Store()
+    for text in ("Bip\x07", "nul\x00", "_x0001_ caché", "x" * 2001):
+        with pytest.raises(ValueError, match="Commentaire non enregistré"):
+            store.add_comment("59367", "population", text)
+    assert store.comments("59367") == []
+    store.add_comment("59367", "population", "Deux lignes\nsont permises.")
+    assert [c.text for c in store.comments("59367")] == ["Deux lignes\nsont permises."]
+
+
 def _references(values, edition):
     return pd.DataFrame({
         "niveau": ["commune", "commune", "france"], "code": ["59367", "59367", "FR"],

@@ -122,7 +122,7 @@ def test_coverage_of_every_year_equals_single_territory(store):
             for column, value in expected.items():
                 assert same(row[column], value), (code, year, column, row[column], value)
                 checked += 1
-    assert checked == 3 * 5 * 16
+    assert checked == 3 * 5 * 17   # places: 5 components, total, hors territoire, hors taux
     # The rules were exercised, not only the sample's simple case.
     epci = series.loc[("200093201", 2023)]
     assert epci["places_hors_territoire"] == 5 + 2 + 10     # berceaux + EAJE outside
@@ -158,15 +158,19 @@ def test_table_equals_single_territory_figures(store, annee):
                                "plan_en_bonne_voie"), ("en retard", "plan_en_retard"),
                                ("non renseigné", "plan_non_renseigne")):
             assert row[column] == counts.get(niveau, 0), (code, niveau)
-        # Evolution against the previous year of the coverage inputs.
+        # Evolution against the previous year of the coverage inputs, like for like: the
+        # single-territory rule (indicators.coverage_change, the components of both years).
         prev_year = max(y for y in coverage_inputs_years(data) if y < annee)
         prev = indicators.coverage(data, prev_year)
         assert row["annee_precedente"] == prev_year
+        assert indicators.previous_year(data, annee) == prev_year
+        change = indicators.coverage_change(c, prev)
+        assert same(row["evolution_taux_global"], change.value)
+        assert same(row["evolution_note"], change.reason)
         lacking = [k for k in ("am", "gad", "prescolarisation")
                    if c.places[k] is not None and prev.places[k] is None]
         if lacking:
-            assert pd.isna(row["evolution_taux_global"])
-            assert "garde à domicile" in row["evolution_note"]
+            assert change.partial and "garde à domicile" in row["evolution_note"]
         else:
             # The same components in both years: those counted this year.
             counted = [k for k in ("eaje_psu", "eaje_hors_psu", "prescolarisation", "am", "gad")
@@ -186,7 +190,7 @@ def test_table_equals_single_territory_figures(store, annee):
     assert "Cnaf" in table.loc["59367", "source_taux_publie"]
     assert table[["taux_couverture_global_publie"]].loc[["200093201", "59013"]].isna().all().all()
     if annee == 2023:   # the EPCI lacks garde à domicile in 2022, counted in 2023
-        assert pd.isna(table.loc["200093201", "evolution_taux_global"])
+        assert "à composantes égales" in table.loc["200093201", "evolution_note"]
 
 
 def test_filters_and_sorting(store):
