@@ -33,14 +33,11 @@ import argparse
 import os
 import platform
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -48,12 +45,12 @@ from urllib.parse import urlsplit
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+# The tests' support: the same server start and the same chromium flags.
+from browser_support import CHROMIUM, CHROMIUM_ARGS, seeded_database, streamlit_server  # noqa: E402
 
 SAMPLE = REPO / "sample_data" / "ctg_lys_lez_lannoy.xlsx"
-CHROMIUM = os.environ.get("CTG_CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 VIEWPORT = {"width": 1280, "height": 720}
 START, END = "<!-- pages-navigateur:start -->", "<!-- pages-navigateur:end -->"
 TARGET_CLICK_S, TARGET_LINK_S = 2.0, 4.0
@@ -98,59 +95,6 @@ DRAWN_JS = """async ([path, quiet, timeout]) => {
   }
   throw new Error('page not drawn within the time limit: ' + location.pathname);
 }"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def sample_database(folder: Path) -> str:
-    """A SQLite file in `folder` holding the sample, imported through the core."""
-    from ctg_data.importing import import_file
-    from ctg_data.storage import Store
-
-    url = f"sqlite:///{folder / 'ctg.sqlite'}"
-    store = Store(url)
-    outcome = import_file(store, SAMPLE.read_bytes(), SAMPLE.name)
-    if not outcome.version_ids:
-        raise SystemExit("L'import de l'exemple a échoué.")
-    store.close()
-    return url
-
-
-@contextmanager
-def server(app_dir: Path, db_url: str, log: Path):
-    """`streamlit run app.py` of `app_dir` on loopback against `db_url`."""
-    port = free_port()
-    env = os.environ | {"CTG_DATABASE_URL": db_url, "PYTHONUNBUFFERED": "1"}
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=app_dir, env=env, stdout=out, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"Le serveur de {app_dir} n'a pas démarré (voir {log}).")
-                time.sleep(0.3)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
 
 
 def wait_drawn(page, path: str) -> float:
@@ -329,7 +273,8 @@ def main(argv=None) -> int:
             folder = Path(tmp) / f"app{i}"
             folder.mkdir()
             bases[label] = stack.enter_context(
-                server(app_dir, sample_database(folder), folder / "streamlit.log"))
+                streamlit_server(seeded_database(folder, [(SAMPLE.read_bytes(), SAMPLE.name)]),
+                                 app_dir, folder / "streamlit.log"))
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:

@@ -41,20 +41,23 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(db_url: str):
-    """Run `streamlit run app.py` on loopback against `db_url` until the block ends. The
+def streamlit_server(db_url: str, app_dir: Path = REPO, log_path: Path | None = None):
+    """Run `streamlit run app.py` of `app_dir` (this repository by default; the page bench
+    also runs a reference copy) on loopback against `db_url` until the block ends. The
     database is created first (empty if new): the app refuses a path that does not exist."""
     from ctg_data.storage import Store
     Store(db_url, create=True).close()
     port = free_port()
     env = os.environ | {"CTG_DATABASE_URL": db_url, "PYTHONUNBUFFERED": "1"}
-    (REPO / "test-output").mkdir(exist_ok=True)
-    log = open(REPO / "test-output" / f"streamlit-{port}.log", "w")
+    if log_path is None:
+        (REPO / "test-output").mkdir(exist_ok=True)
+        log_path = REPO / "test-output" / f"streamlit-{port}.log"
+    log = open(log_path, "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true",
          "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        cwd=app_dir, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -66,7 +69,7 @@ def streamlit_server(db_url: str):
             except OSError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("Le serveur Streamlit n'a pas démarré (voir test-output).")
+                raise RuntimeError(f"Le serveur Streamlit n'a pas démarré (voir {log_path}).")
             time.sleep(0.3)
         yield url
     finally:
@@ -76,3 +79,60 @@ def streamlit_server(db_url: str):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+TIMEOUT = 60_000   # ms: a loaded two-core machine draws a chart page in a few seconds
+
+
+@contextmanager
+def chromium_browser():
+    """One headless Debian chromium driven by Playwright, closed at the end of the block."""
+    path = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def french_page(browser, width: int = 1400, height: int = 1000):
+    """A page in a new French browser context of `width` × `height` (a projector is
+    1280 × 720), with the tests' timeout; the context is closed at the end of the block."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def wait_idle(page, extra_condition: str = "true") -> None:
+    """Wait until Streamlit has finished the current run (no running indicator, no skeleton)
+    and the JavaScript `extra_condition` holds."""
+    page.wait_for_selector("[data-testid='stApp']")
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " && !document.querySelector('[data-testid=\"stSkeleton\"]')"
+        f" && ({extra_condition})", timeout=TIMEOUT)
+    page.wait_for_timeout(300)
+
+
+def seeded_database(folder: Path, files: list[tuple[bytes, str]]) -> str:
+    """The URL of a new SQLite database in `folder` holding the given workbooks (content,
+    file name), imported through the core."""
+    from ctg_data.importing import import_file
+    from ctg_data.storage import Store
+
+    url = f"sqlite:///{folder / 'ctg.sqlite'}"
+    store = Store(url)
+    try:
+        for content, name in files:
+            assert import_file(store, content, name, author="test").version_ids
+    finally:
+        store.close()
+    return url

@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from browser_support import CHROMIUM_ARGS, SCREENSHOTS, require_chromium, streamlit_server
+from browser_support import (SCREENSHOTS, TIMEOUT, chromium_browser, french_page,
+                             seeded_database, streamlit_server, wait_idle)
 from conftest import SAMPLE
 from ctg_data import indicators
 from ctg_data.formatting import fr_number
@@ -17,19 +18,13 @@ pytestmark = pytest.mark.browser
 
 PAGES = ("accueil", "diagnostic", "offre_besoins", "scenarios", "enfance_jeunesse",
          "plan_action", "fiches_actions", "evaluation", "pilotage", "bilan_annuel", "donnees")
-TIMEOUT = 60_000
 
 
 @pytest.fixture(scope="module")
 def browser():
     """One headless Debian chromium for the module."""
-    path = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+    with chromium_browser() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
@@ -42,20 +37,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT)
-    yield page
-    context.close()
-
-
-def wait_idle(page) -> None:
-    """Wait until Streamlit has finished the current run (no running indicator)."""
-    page.wait_for_selector("[data-testid='stApp']")
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " && !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=TIMEOUT)
-    page.wait_for_timeout(300)
+    with french_page(browser) as page:
+        yield page
 
 
 def open_page(page, server: str, name: str) -> None:
@@ -139,13 +122,7 @@ def chart_keys(page) -> list[str]:
 @pytest.fixture(scope="module")
 def seeded_server(tmp_path_factory):
     """The app on a database holding the sample, imported through the core."""
-    from ctg_data.importing import import_file
-    from ctg_data.storage import Store
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('fiche') / 'ctg.sqlite'}"
-    store = Store(url)
-    assert import_file(store, SAMPLE.read_bytes(), SAMPLE.name).version_ids
-    store.close()
+    url = seeded_database(tmp_path_factory.mktemp('fiche'), [(SAMPLE.read_bytes(), SAMPLE.name)])
     with streamlit_server(url) as address:
         yield address
 

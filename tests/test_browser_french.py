@@ -11,14 +11,13 @@ import re
 
 import pytest
 
-from browser_support import CHROMIUM_ARGS, SCREENSHOTS, require_chromium, streamlit_server
+import browser_support
+from browser_support import (SCREENSHOTS, chromium_browser, french_page,
+                             seeded_database, streamlit_server)
 from conftest import SAMPLE
-from ctg_data.importing import import_file
-from ctg_data.storage import Store
 
 pytestmark = pytest.mark.browser
 
-TIMEOUT = 60_000
 
 # Strings Streamlit, plotly or the browser write in English (whole words, case-sensitive:
 # the icons' ligature names such as « download » are lower case and never shown as text).
@@ -64,36 +63,21 @@ def english_on_screen(page) -> list[str]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The app on a database holding the sample."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('francais') / 'ctg.sqlite'}"
-    store = Store(url)
-    import_file(store, SAMPLE.read_bytes(), SAMPLE.name, author="test")
-    store.close()
+    url = seeded_database(tmp_path_factory.mktemp('francais'), [(SAMPLE.read_bytes(), SAMPLE.name)])
     with streamlit_server(url) as address:
         yield address
 
 
 @pytest.fixture(scope="module")
 def page(server):
-    path = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        # A French browser, as the comité uses (the calendar names its months by it).
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT)
+    # A French browser, as the comité uses (the calendar names its months by it).
+    with chromium_browser() as browser, french_page(browser, 1280, 900) as page:
         yield page
-        browser.close()
 
 
 def wait_idle(page) -> None:
-    page.wait_for_selector("[data-testid='stApp']")
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " && !document.querySelector('[data-testid=\"stSkeleton\"]')"
-        " && window.__ctgFrancais", timeout=TIMEOUT)
-    page.wait_for_timeout(250)
+    """Streamlit idle and the app's French translation script installed."""
+    browser_support.wait_idle(page, "window.__ctgFrancais")
 
 
 def check(page, where: str, seen: dict) -> None:

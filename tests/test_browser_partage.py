@@ -14,13 +14,12 @@ import urllib.request
 
 import pytest
 
-from browser_support import (CHROMIUM_ARGS, REPO, SCREENSHOTS, free_port, require_chromium,
-                             streamlit_server)
+from browser_support import (REPO, SCREENSHOTS, chromium_browser, french_page,
+                             free_port, streamlit_server, wait_idle)
 from conftest import SAMPLE
 from ctg_data import accounts, importing
 from ctg_data.storage import Store
 
-TIMEOUT = 60_000
 PASSWORD = "un mot de passe solide"
 PAGES = ("", "diagnostic", "offre_besoins", "plan_action", "evaluation", "donnees")
 
@@ -45,30 +44,14 @@ def shared_server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    path = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+    with chromium_browser() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1300, "height": 900}, locale="fr-FR")
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT)
-    yield page
-    context.close()
-
-
-def wait_idle(page) -> None:
-    page.wait_for_selector("[data-testid='stApp']")
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " && !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=TIMEOUT)
-    page.wait_for_timeout(300)
+    with french_page(browser, 1300, 900) as page:
+        yield page
 
 
 @pytest.mark.browser

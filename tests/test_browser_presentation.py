@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from browser_support import CHROMIUM_ARGS, SCREENSHOTS, require_chromium, streamlit_server
+from browser_support import (SCREENSHOTS, TIMEOUT, chromium_browser, french_page,
+                             seeded_database, streamlit_server, wait_idle)
 from conftest import SAMPLE
-from test_browser import TIMEOUT, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -64,12 +64,11 @@ DRAWN_JS = """() => !document.querySelector('[data-testid="stStatusWidget"]')
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The app on the sample, with a comment of the comité on the places chart."""
-    from ctg_data.importing import import_file
     from ctg_data.storage import Store
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('presentation') / 'ctg.sqlite'}"
+    url = seeded_database(tmp_path_factory.mktemp('presentation'),
+                          [(SAMPLE.read_bytes(), SAMPLE.name)])
     store = Store(url)
-    assert import_file(store, SAMPLE.read_bytes(), SAMPLE.name).version_ids
     store.add_comment("59367", "places_modes", COMMENT, author="Comité technique", annee=2023)
     store.close()
     with streamlit_server(url) as address:
@@ -78,16 +77,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture
 def page(server):
-    path = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="fr-FR")
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT)
+    with chromium_browser() as browser, french_page(browser, 1280, 720) as page:
         yield page
-        browser.close()
 
 
 def drawn(page) -> None:

@@ -8,27 +8,22 @@ import re
 
 import pytest
 
-from browser_support import CHROMIUM_ARGS, SCREENSHOTS, require_chromium, streamlit_server
+from browser_support import (CHROMIUM_ARGS, SCREENSHOTS, TIMEOUT, require_chromium,
+                             seeded_database, streamlit_server)
 from conftest import SAMPLE
 from ctg_data.formatting import fr_number
 from ctg_data.references import national_references
 
 pytestmark = pytest.mark.browser
 
-TIMEOUT = 60_000
 CHART = ".st-key-graphique_couverture_references .js-plotly-plot"
 
 
 @pytest.fixture(scope="module")
 def seeded_server(tmp_path_factory):
     """The app on a database holding the sample, imported through the core."""
-    from ctg_data.importing import import_file
-    from ctg_data.storage import Store
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('references') / 'ctg.sqlite'}"
-    store = Store(url)
-    assert import_file(store, SAMPLE.read_bytes(), SAMPLE.name).version_ids
-    store.close()
+    url = seeded_database(tmp_path_factory.mktemp('references'),
+                          [(SAMPLE.read_bytes(), SAMPLE.name)])
     with streamlit_server(url) as address:
         yield address
 

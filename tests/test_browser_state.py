@@ -12,11 +12,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from browser_support import CHROMIUM_ARGS, SCREENSHOTS, require_chromium, streamlit_server
-from ctg_data.importing import import_file
-from ctg_data.storage import Store
+from browser_support import (SCREENSHOTS, TIMEOUT, chromium_browser, seeded_database,
+                             streamlit_server, wait_idle)
 from ctg_data.writing import write_workbook
-from test_browser import TIMEOUT, wait_idle
 from test_territories import three_territories
 
 pytestmark = pytest.mark.browser
@@ -27,24 +25,16 @@ OTHER = ("200093201", "Communauté des Trois Villes")   # not the territory show
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The app on a database holding three territories."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('etat') / 'ctg.sqlite'}"
-    store = Store(url)
-    assert len(import_file(store, write_workbook(three_territories()), "trois.xlsx",
-                           author="test").version_ids) == 3
-    store.close()
+    url = seeded_database(tmp_path_factory.mktemp('etat'),
+                          [(write_workbook(three_territories()), "trois.xlsx")])
     with streamlit_server(url) as address:
         yield address
 
 
 @pytest.fixture(scope="module")
 def browser():
-    path = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+    with chromium_browser() as chromium:
         yield chromium
-        chromium.close()
 
 
 def new_page(browser):

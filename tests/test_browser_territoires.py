@@ -8,12 +8,12 @@ import re
 
 import pytest
 
-from browser_support import CHROMIUM_ARGS, SCREENSHOTS, require_chromium, streamlit_server
+from browser_support import (SCREENSHOTS, TIMEOUT, chromium_browser, french_page,
+                             seeded_database, streamlit_server, wait_idle)
 from ctg_data import territories
-from ctg_data.importing import import_file
 from ctg_data.storage import Store
 from ctg_data.writing import write_workbook
-from test_browser import TIMEOUT, open_page, wait_idle
+from test_browser import open_page
 from test_territories import CODES, three_territories
 
 pytestmark = pytest.mark.browser
@@ -27,10 +27,9 @@ ROW_HEIGHT = 35
 def seeded(tmp_path_factory):
     """A server on a database holding the three territories, and the table of the year the
     page opens on (the latest year with children counts), sorted as the page sorts it."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('territoires') / 'ctg.sqlite'}"
+    url = seeded_database(tmp_path_factory.mktemp('territoires'),
+                          [(write_workbook(three_territories()), "trois.xlsx")])
     store = Store(url)
-    assert len(import_file(store, write_workbook(three_territories()), "trois.xlsx",
-                           author="test").version_ids) == 3
     tables = territories.load(store)
     annee = territories.latest_population_year(tables)
     table = territories.sort_table(territories.build(store, annee, 60),
@@ -42,17 +41,8 @@ def seeded(tmp_path_factory):
 
 @pytest.fixture
 def page():
-    path = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000},
-                                      locale="fr-FR")
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT)
+    with chromium_browser() as browser, french_page(browser) as page:
         yield page
-        browser.close()
 
 
 def test_rows_shown_and_click_opens_territory(page, seeded):

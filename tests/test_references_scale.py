@@ -21,7 +21,6 @@ from ctg_data.importing import import_file
 from ctg_data.model import CtgData
 from ctg_data.opendata import import_opendata, read_caf
 from ctg_data.storage import Store
-from ctg_data.workbook import load_workbook
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "sample_data" / "ctg_lys_lez_lannoy.xlsx"
