@@ -1058,7 +1058,8 @@ def previous_coverage(data: CtgData, annee: int):
     """The coverage of the year an evolution compares with (`indicators.previous_year`: the
     latest earlier year of the coverage sheets), None when `annee` is the first."""
     from ctg_data import indicators
-    return indicators.previous_coverage(data, annee)
+    return stored_result(("couverture precedente",),
+                         lambda: indicators.previous_coverage(data, annee), data, annee)
 
 
 def _joined(*texts) -> str | None:
@@ -1127,7 +1128,7 @@ def no_data(fig) -> bool:
 
 
 _FIGURES: OrderedDict = OrderedDict()
-_FIGURES_MAX = 64
+_FIGURES_MAX = 128
 _FIGURES_LOCK = threading.Lock()
 
 
@@ -1154,26 +1155,41 @@ def _fingerprint(version_id: int, data: CtgData, annee: int, references, options
                         .encode()).hexdigest()
 
 
-def _figure(spec_key: str, data: CtgData, annee: int, references, options: dict):
-    """The chart built by its registered builder. For the stored current version, the figure
-    is kept for the next runs with the same year, references and options (a rerun after a
-    click does not rebuild every chart); other data (an edit being previewed) is never cached."""
-    build = charts.CHARTS[spec_key].build
+def stored_result(key: tuple, compute, data: CtgData, annee: int, references=None,
+                  options: dict | None = None):
+    """`compute()` — a figure, a coverage, a comparison table of `data` for `annee` — kept for
+    the next runs and sessions when `data` is the stored current version (a rerun after a click
+    does not compute it again); other data (an edit being previewed) is computed each time.
+    `key` names what is computed; `references` and `options` are what else it depends on. The
+    result is shared: callers treat it as read-only."""
     info = current_territory()
     if info is None or info.code != data.code or data is not current_data():
-        return build(data, annee, references, **options)
-    key = (spec_key, _fingerprint(info.version_id, data, annee, references, options))
+        return compute()
+    full_key = (key, _fingerprint(info.version_id, data, annee, references, options or {}))
     with _FIGURES_LOCK:   # one cache for every session of the server
-        fig = _FIGURES.get(key)
-        if fig is not None:
-            _FIGURES.move_to_end(key)
-            return fig
-    fig = build(data, annee, references, **options)
+        if full_key in _FIGURES:
+            _FIGURES.move_to_end(full_key)
+            return _FIGURES[full_key]
+    result = compute()
     with _FIGURES_LOCK:
-        _FIGURES[key] = fig
+        _FIGURES[full_key] = result
         while len(_FIGURES) > _FIGURES_MAX:
             _FIGURES.popitem(last=False)
-    return fig
+    return result
+
+
+def _figure(spec_key: str, data: CtgData, annee: int, references, options: dict):
+    """The chart built by its registered builder, kept by `stored_result`."""
+    build = charts.CHARTS[spec_key].build
+    return stored_result(("graphique", spec_key), lambda: build(data, annee, references, **options),
+                         data, annee, references, options)
+
+
+def coverage(data: CtgData, annee: int, cible=None):
+    """`indicators.coverage` of `data`, kept by `stored_result` (pages ask for it every run)."""
+    from ctg_data import indicators
+    return stored_result(("couverture",), lambda: indicators.coverage(data, annee, cible=cible),
+                         data, annee, options={"cible": cible})
 
 
 def _image_downloads(export, file_name: str, wkey: str) -> None:
@@ -1283,11 +1299,13 @@ def table_layout(shown: pd.DataFrame) -> tuple[dict, int | None]:
     if shown.empty or not len(shown.columns):
         return {}, None
     minimum, wanted = {}, {}
-    for col in shown.columns:
-        cells = shown[col].head(200).astype(str)
-        longest = int(cells.str.len().max()) if len(cells) else 0
-        word = int(cells.str.split().map(lambda w: max((len(x) for x in w), default=0)).max()
-                   ) if len(cells) else 0
+    # One conversion of the shown cells, then plain Python: tables here are small, and pandas'
+    # per-column string methods cost more than the work itself at each rerun.
+    texts = shown.head(200).astype(str).to_numpy()
+    for index, col in enumerate(shown.columns):
+        cells = texts[:, index]
+        longest = max(map(len, cells), default=0)
+        word = max((len(w) for text in cells for w in text.split()), default=0)
         header = len(str(col)) * _CHAR_PX + _CELL_PADDING_PX
         # A long word (a place name) may be cut rather than widen the table past the page.
         minimum[col] = min(max(header, min(word, 12) * _CHAR_PX + _CELL_PADDING_PX), 220)

@@ -22,6 +22,7 @@ of its own territory), vectorised so that a Caf-scale workbook stays fast.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -45,7 +46,13 @@ def may_be_negative(unite, indicateur) -> bool:
     """Whether a plan indicator may take negative values: its unit or name speaks of a change
     or a balance (« évolution », « variation », « solde », « écart », « points »…). Every
     other plan indicator counts or measures something, never below zero."""
-    text = normalise(f"{unite or ''} {indicateur or ''}")
+    return _speaks_of_a_change(f"{unite or ''} {indicateur or ''}")
+
+
+@lru_cache(maxsize=4096)
+def _speaks_of_a_change(text: str) -> bool:
+    # A Caf-scale import asks this of thousands of rows sharing a few units and names.
+    text = normalise(text)
     return any(word in text for word in _SIGNED_WORDS)
 
 

@@ -42,7 +42,7 @@ def portrait_metric(code: str, text, change_text, label: str | None = None) -> N
 
 
 cible = float(st.session_state.get("cible_taux") or settings.get("cible_taux_couverture"))
-cov = indicators.coverage(data, annee, cible=cible)
+cov = ctg_ui.coverage(data, annee, cible=cible)
 prev_cov = ctg_ui.previous_coverage(data, annee)
 
 row1 = st.columns(4)

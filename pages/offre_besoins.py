@@ -19,7 +19,7 @@ st.markdown("L'offre d'accueil des enfants de moins de 3 ans rapportée aux beso
 
 # --- Target --------------------------------------------------------------------------------
 cible = ctg_ui.target_input("cible")
-cov = indicators.coverage(data, annee, cible=cible)
+cov = ctg_ui.coverage(data, annee, cible=cible)
 prev = ctg_ui.previous_coverage(data, annee)
 
 # --- Key figures ---------------------------------------------------------------------------
@@ -71,7 +71,8 @@ ctg_ui.chart_block("places_modes", data, annee, refs, cible=cible)
 # --- References ----------------------------------------------------------------------------
 st.header("Comparaison avec les références", anchor="references")
 ctg_ui.chart_block("couverture_references", data, annee, refs, cible=cible)
-comparison = refmod.comparison(data, annee, refs)
+comparison = ctg_ui.stored_result(("comparaison",), lambda: refmod.comparison(data, annee, refs),
+                                data, annee, refs)
 codes = ["taux_couverture_global", "taux_couverture_eaje", "taux_couverture_individuel",
          "taux_couverture_prescolarisation"]
 table = comparison[["libelle", "source", "edition", *codes]].rename(columns={

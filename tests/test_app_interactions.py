@@ -362,3 +362,25 @@ def test_one_territory_query_per_run(store, monkeypatch):
     assert not at.exception, [e.value for e in at.exception]
     assert len(calls) == 1
     assert at.title[0].value == "Offre et besoins"
+
+
+def test_kept_figures_follow_a_new_version_and_skip_data_being_previewed(store):
+    """The coverage, the comparison and the charts kept between runs (`ctg_ui.stored_result`)
+    belong to one stored version: a new version shows its own figures at the next run."""
+    import ctg_ui
+
+    at = start("pages/offre_besoins.py")
+    assert metric(at, "Enfants de moins de 3 ans (2023)") == "471"
+    at.run()   # a rerun serves the kept figures: the same screen
+    assert metric(at, "Enfants de moins de 3 ans (2023)") == "471"
+    outcome = import_file(store, sample_with(Enfants_0_2_ans=500), "nouveau.xlsx", author="test")
+    assert outcome.version_ids, outcome.message
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert metric(at, "Enfants de moins de 3 ans (2023)") == "500"
+    # Data that is not the stored current version is computed, never served from the store.
+    preview = load_workbook(sample_with(Enfants_0_2_ans=640), "apercu.xlsx").datasets[0]
+    calls = []
+    assert ctg_ui.stored_result(("essai",), lambda: calls.append(1) or 640, preview, 2023) == 640
+    assert ctg_ui.stored_result(("essai",), lambda: calls.append(1) or 640, preview, 2023) == 640
+    assert calls == [1, 1]
