@@ -172,6 +172,15 @@ def _warnings_by_territory(report) -> dict[str, list[str]]:
             for code, found in report.warnings_by_territory().items()}
 
 
+def _compared_version(store: Store, code: str, versions: dict | None):
+    """The stored data an import of territory `code` is compared with: its version in
+    `versions` (None there: a new territory), else its current version."""
+    if versions is None:
+        return store.load(code)
+    vid = versions.get(code)
+    return store.load(code, vid) if vid is not None else None
+
+
 def preview(store: Store, report, versions: dict | None = None) -> pd.DataFrame:
     """What importing `report` would change, one line per territory and provided sheet: rows now
     stored, rows in the file, and rows added, removed and modified (matched on the sheet's
@@ -180,11 +189,7 @@ def preview(store: Store, report, versions: dict | None = None) -> pd.DataFrame:
     `current_versions`) are the versions compared, the current ones by default."""
     lines = []
     for data in report.datasets:
-        if versions is None:
-            current = store.load(data.code)
-        else:
-            vid = versions.get(data.code)
-            current = store.load(data.code, vid) if vid is not None else None
+        current = _compared_version(store, data.code, versions)
         label = _territory_label(current if current is not None and not data.nom else data)
         if TERRITOIRE.key in data.present or current is None:
             changed_fields = current is not None and bool(
@@ -235,11 +240,7 @@ def preview_values(store: Store, report, versions: dict | None = None,
     `versions` as for `preview`."""
     out = []
     for data in report.datasets[:territories]:
-        if versions is None:
-            current = store.load(data.code)
-        else:
-            vid = versions.get(data.code)
-            current = store.load(data.code, vid) if vid is not None else None
+        current = _compared_version(store, data.code, versions)
         label = _territory_label(current if current is not None and not data.nom else data)
         if TERRITOIRE.key in data.present:
             old = current.territoire if current is not None else {}
