@@ -46,6 +46,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(BENCH))
 
 import make_caf_data  # noqa: E402
+from bench_import import raw_calamine, raw_openpyxl  # noqa: E402  (the same baselines)
 
 # Issue 9's targets.
 IMPORT_VS_CALAMINE = 2.0        # import ≤ 2 × raw calamine read
@@ -142,24 +143,6 @@ def child_env(url: str) -> dict:
 
 
 # -- a) import --------------------------------------------------------------------------------
-
-def raw_calamine(content: bytes) -> int:
-    """Every sheet of the workbook as lists of Python values (python-calamine)."""
-    from python_calamine import CalamineWorkbook
-
-    book = CalamineWorkbook.from_filelike(io.BytesIO(content))
-    return sum(len(book.get_sheet_by_name(name).to_python()) for name in book.sheet_names)
-
-
-def raw_openpyxl(content: bytes) -> int:
-    """Every sheet of the workbook as lists of values (openpyxl read-only, values only)."""
-    from openpyxl import load_workbook
-
-    book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    rows = sum(len([list(r) for r in ws.iter_rows(values_only=True)]) for ws in book.worksheets)
-    book.close()
-    return rows
-
 
 def database_mb(url: str) -> float:
     path = Path(url.removeprefix("sqlite:///"))

@@ -1104,13 +1104,6 @@ class Store:
             _audit_saves(conn, acting, kind, datasets, ids, summary)
         return ids
 
-    def _save_one(self, conn, data: CtgData, *, kind, author, file_name, content_hash, warnings,
-                  summary, changes, base=_NO_BASE) -> int:
-        """`_save_many` for one dataset."""
-        return self._save_many(conn, [data], kind=kind, author=author, file_name=file_name,
-                               content_hash=content_hash, warnings=[list(warnings)],
-                               summary=summary, changes=[list(changes)], bases=[base])[0]
-
     def _save_many(self, conn, datasets: list[CtgData], *, kind, author, file_name,
                    content_hash, warnings: list[list[str]], summary,
                    changes: list[list[Change]], bases: list) -> list[int]:
