@@ -21,7 +21,7 @@ from collections import OrderedDict
 import pandas as pd
 import streamlit as st
 
-from ctg_data import charts, definitions, exports, schemas, settings
+from ctg_data import charts, definitions, exports, schemas, secrecy, settings
 from ctg_data import formatting as fmt
 from ctg_data.model import CtgData
 
@@ -1353,7 +1353,7 @@ def table_block(frame: pd.DataFrame, name: str, *, formats: dict | None = None,
     if presentation() or not can("export"):
         return event
     if counts:
-        frame, secret_note = exports.mask_small_counts(frame, counts)
+        frame, secret_note = secrecy.mask_small_counts(frame, counts)
         note = " ".join(n for n in (note, secret_note) if n) or None
         if secret_note:
             st.caption(escape_md(f"Téléchargements : {secret_note}"))

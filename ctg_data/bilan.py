@@ -4,7 +4,7 @@ The content is assembled once (`bilan_content`) as a list of blocks — headings
 tables, charts — from the indicators (`ctg_data.indicators`), the evaluation tables
 (`ctg_data.editing`), the chart builders (`ctg_data.charts`) and the methodology
 (`ctg_data.definitions`); nothing is recomputed here. Each format then has its own renderer.
-Small counts are masked (`exports.mask_small_counts`) when a table block is created, so every
+Small counts are masked (`secrecy.mask_small_counts`) when a table block is created, so every
 format prints the same masked values.
 """
 
@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ctg_data import exports, formatting
-from ctg_data.exports import is_count_unit
+from ctg_data import exports, formatting, secrecy
+from ctg_data.secrecy import count_text, is_count_unit, mask_count_rows, mask_plan_values
 from ctg_data.model import CtgData
 from ctg_data.references import REFERENCES_VERSION, territory_references
 
@@ -823,43 +823,6 @@ def _reporter(progress: Progress | None) -> Progress:
 _num = formatting.as_number
 
 
-def _mask_rows(frame: pd.DataFrame, columns: list[str], is_count: list[bool],
-               threshold: int) -> tuple[pd.DataFrame, str]:
-    """Mask the small values of `columns` on the rows flagged as counts (a mixed table such as
-    the key figures: a population is a count, a rate is not)."""
-    return exports.mask_small_counts(frame, columns, threshold,
-                                     count_rows=[i for i, flag in enumerate(is_count) if flag])
-
-
-def _mask_plan_values(values: pd.DataFrame, evaluation: pd.DataFrame, annee: int,
-                      threshold: int) -> tuple[pd.DataFrame, str]:
-    """Mask the small observed values (reference, latest) of the plan indicators that count
-    people, in the values table of one axis; on such a row the achievement is masked too, in
-    both tables, since with the reference and the target it gives the masked value back.
-    The target is an objective, not an observation: it stays. `evaluation` (same rows, same
-    order) is changed in place."""
-    latest = f"Dernière valeur (≤ {annee})"
-    out, note = _mask_rows(values, ["Valeur de référence", latest],
-                           [is_count_unit(u) for u in values["Unité"]], threshold)
-    if not note:
-        return values, ""
-    hidden = [i for i in range(len(out)) if exports.SECRET in
-              (out.at[i, "Valeur de référence"], out.at[i, latest])]
-    out["Atteinte (%)"] = out["Atteinte (%)"].astype(object)
-    for i in hidden:
-        out.at[i, "Atteinte (%)"] = exports.SECRET
-        # « En retard (42 %) » → « En retard » : the band says enough without the percentage.
-        evaluation.iat[i, evaluation.columns.get_loc("Niveau d'atteinte")] = out.at[i, "Niveau"]
-    return out, note + " L'atteinte de ces indicateurs est masquée aussi."
-
-
-def _count_text(value, threshold: int, singular: str, plural: str | None = None) -> str:
-    """A count in a sentence, « s » when it would break statistical secrecy."""
-    if exports.is_small_count(value, threshold):
-        return f"{exports.SECRET} (secret statistique)"
-    return formatting.fr_count(_num(value), singular, plural)
-
-
 def band_count_text(count, niveau: str) -> str:
     """A band count with agreement: « 4 atteints », « 1 en bonne voie »…"""
     n = int(count)
@@ -913,7 +876,7 @@ def _references_table(data: CtgData, annee: int, cov, references: pd.DataFrame |
     components = (("global", "Taux global"), ("eaje", "EAJE"), ("individuel", "Individuel"),
                   ("prescolarisation", "Préscolarisation"))
     rows = [["Territoire (calcul local)", data.nom or "", annee,
-             *[exports.SECRET if k in hidden else cov.taux.get(k) for k, _ in components],
+             *[secrecy.SECRET if k in hidden else cov.taux.get(k) for k, _ in components],
              "Classeur CTG, calcul local"]]
     refs = charts.reference_rows(references)
     for niveau in ("commune", "epci", "departement", "region", "france"):
@@ -956,7 +919,7 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
         exports.warm_up()  # the browser starts while the indicators are computed
     annee = int(annee)
     cible = float(settings.get("cible_taux_couverture") if cible is None else cible)
-    threshold = exports.secrecy_threshold()
+    threshold = secrecy.secrecy_threshold()
     today = dt.date.today()
     nom = data.nom or data.code or "territoire"
     bilan = Bilan(title=f"Bilan {annee} de la CTG — {nom}", territoire=nom, annee=annee,
@@ -1059,15 +1022,15 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
     key_frame = pd.DataFrame([r[:4] for r in key_rows],
                              columns=["Indicateur", "Valeur", "Unité", "Année"])
     key_frame["Année"] = key_frame["Année"].astype("Int64")
-    key_frame, key_note = _mask_rows(key_frame, ["Valeur"], [r[4] for r in key_rows], threshold)
+    key_frame, key_note = mask_count_rows(key_frame, ["Valeur"], [r[4] for r in key_rows], threshold)
 
     bullets = []
     if population is not None:
         bullets.append(f"Population ({annee_pop}) : "
-                       f"{_count_text(population, threshold, 'habitant')}")
+                       f"{count_text(population, threshold, 'habitant')}")
     if cov.enfants_moins_3_ans is not None:
         bullets.append(f"Enfants de moins de 3 ans ({cov.annee_population}) : "
-                       f"{_count_text(cov.enfants_moins_3_ans, threshold, 'enfant')}")
+                       f"{count_text(cov.enfants_moins_3_ans, threshold, 'enfant')}")
     rate = cov.taux.get("global")
     # Like for like (indicators.coverage_change): never a rate against one lacking a component.
     previous = indicators.previous_coverage(data, annee)
@@ -1110,7 +1073,7 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
                               "Valeur": latest["valeur"].tolist(),
                               "Unité": latest["unite"].astype(object).tolist()})
         frame["Année"] = frame["Année"].astype("Int64")
-        frame, note = _mask_rows(frame, ["Valeur"], [is_count_unit(u) for u in frame["Unité"]],
+        frame, note = mask_count_rows(frame, ["Valeur"], [is_count_unit(u) for u in frame["Unité"]],
                                  threshold)
         blocks.append(Table("Portrait du territoire (dernière année connue)", frame,
                             {"Valeur": "number", "Année": "year", "Unité": "text"}, note,
@@ -1125,19 +1088,19 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
         blocks.append(Paragraph(
             f"En {annee}, le territoire compte {formatting.fr_rate(rate)} de moins de 3 ans "
             f"({formatting.fr_count(cov.places.get('total'), 'place')} comptées dans le taux "
-            f"pour {_count_text(cov.enfants_moins_3_ans, threshold, 'enfant')}). Ce taux est "
+            f"pour {count_text(cov.enfants_moins_3_ans, threshold, 'enfant')}). Ce taux est "
             "théorique : une place peut être vacante ou partagée par plusieurs enfants."))
     blocks.append(Heading("Places par mode d'accueil", 2))
     place_rows = [(indicators.COMPONENT_LABELS[k], cov.places.get(k))
                   for k in indicators.COMPONENTS]
     place_rows.append(("Total (taux de couverture)", cov.places.get("total")))
     places = pd.DataFrame(place_rows, columns=["Mode d'accueil", "Places"])
-    places, places_note = exports.mask_small_counts(
+    places, places_note = secrecy.mask_small_counts(
         places, ["Places"], threshold, total_rows=[len(place_rows) - 1])
     # A sub-rate × the children shown, minus the visible places of its other component, would
     # give a masked count back: such sub-rates are masked too wherever the local rates appear.
     hidden_rates = {_RATE_OF_PLACES[k] for k, v in zip([*indicators.COMPONENTS, "total"],
-                                                        places["Places"]) if v == exports.SECRET}
+                                                        places["Places"]) if v == secrecy.SECRET}
     blocks.append(Table(f"Places par mode d'accueil en {annee}", places, {"Places": "int"},
                         places_note, "classeur CTG, calcul local", "Places par mode",
                         slide=True, weights=[40, 12]))
@@ -1200,7 +1163,7 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
         evolution["Année"] = evolution["Année"].astype("Int64")
         parts = ["EAJE PSU", "EAJE hors PSU", "Assistantes maternelles", "Garde à domicile",
                  "Préscolarisation", "Total des places"]
-        evolution, note = exports.mask_small_counts(
+        evolution, note = secrecy.mask_small_counts(
             evolution, ["Enfants de moins de 3 ans", *parts], threshold,
             total_columns=["Total des places"])
         blocks.append(Table("Places par mode et taux de couverture, année par année",
@@ -1221,7 +1184,7 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
             "Valeur": besoins["valeur"].tolist(),
             "Unité": besoins["unite"].astype(object).tolist(),
             "Source": besoins["source"].astype(object).tolist()})
-        frame, note = _mask_rows(frame, ["Valeur"], [is_count_unit(u) for u in frame["Unité"]],
+        frame, note = mask_count_rows(frame, ["Valeur"], [is_count_unit(u) for u in frame["Unité"]],
                                  threshold)
         blocks.append(Table(f"Besoins observés en {annee}", frame,
                             {"Valeur": "number", "Unité": "text"}, note,
@@ -1243,7 +1206,7 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
             "Places pour 100 enfants": alsh["couverture"].tolist(),
             "Enfants accueillis": alsh["enfants_accueillis"].tolist(),
             "Taux de remplissage (%)": alsh["taux_remplissage"].tolist()})
-        frame, note = exports.mask_small_counts(
+        frame, note = secrecy.mask_small_counts(
             frame, ["Enfants de la tranche", "Enfants accueillis"], threshold)
         approx = [a for a in alsh["approximations"].dropna().astype(str) if a]
         if approx:
@@ -1312,7 +1275,7 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
             "Atteinte (%)": rows["atteinte_pct"].astype("float64").tolist(),
             "Niveau": [formatting.BAND_LABELS.get(n, n) for n in rows["niveau"]],
         })
-        values, values_note = _mask_plan_values(values, evaluation, annee, threshold)
+        values, values_note = mask_plan_values(values, evaluation, annee, threshold)
         blocks.append(Table(f"Tableau d'évaluation — {axe}", evaluation,
                             {c: "text" for c in evaluation.columns}, "",
                             "classeur CTG (feuille Plan d'action)", f"Évaluation axe {number}",
@@ -1395,7 +1358,7 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
         # The line-by-line computation would print the masked count: give the rates only.
         blocks.append(Paragraph("Le détail du calcul n'est pas reproduit : il ferait apparaître "
                                 "un effectif masqué (secret statistique)."))
-        blocks.append(Bullets([f"{label} : " + (f"{exports.SECRET} (secret statistique)"
+        blocks.append(Bullets([f"{label} : " + (f"{secrecy.SECRET} (secret statistique)"
                                                  if k in hidden_rates else
                                                  formatting.fr_number(cov.taux.get(k), 1))
                                for k, label in (("global", "Taux global"), ("eaje", "Taux EAJE"),
@@ -1419,7 +1382,7 @@ def bilan_content(data: CtgData, annee: int, *, store=None, cible=None,
     blocks.append(Heading("Secret statistique", 2))
     blocks.append(Paragraph(
         f"Les effectifs de personnes inférieurs à {threshold} (enfants, familles, demandes…) "
-        f"sont remplacés par « {exports.SECRET} » dans ce document. Quand un total permettrait "
+        f"sont remplacés par « {secrecy.SECRET} » dans ce document. Quand un total permettrait "
         "de retrouver une valeur masquée par différence, une autre valeur de la même ligne ou "
         "colonne (la plus petite) est masquée aussi, ou à défaut le total. Les capacités "
         "d'accueil (places) et les taux ne sont pas des effectifs de personnes et restent "

@@ -25,7 +25,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ctg_data import exports, indicators, settings
+from ctg_data import indicators, secrecy, settings
 from ctg_data import formatting as fmt
 from ctg_data.formatting import (D3_DEC1, D3_INT, FONT_FAMILY, NNBSP, PCT_SUFFIX,
                                  PLOTLY_SEPARATORS)
@@ -126,7 +126,7 @@ def finish_layout(fig: go.Figure, titre: str, source: str, *, key: str, height: 
     separators, font, source annotation under the x axis. The top margin is computed from the
     number of title and legend lines so that they never overlap; `bottom` is the room the x
     axis (ticks and title) needs above the source line."""
-    source_html = _wrap(source + _secret_note(fig), source_width)
+    source_html = _wrap(source + secrecy.figure_secret_note(fig), source_width)
     title_html = _wrap(titre, 75)
     entries = _legend_entries(fig)
     one_row = len(entries) <= 4 and sum(len(e) for e in entries) <= 80
@@ -153,7 +153,7 @@ def finish_layout(fig: go.Figure, titre: str, source: str, *, key: str, height: 
         legend=legend,
         hoverlabel=dict(font=dict(family=FONT_FAMILY, size=13), namelength=-1),
         bargap=0.25,
-        meta=dict(chart=key, source=source + _secret_note(fig)),
+        meta=dict(chart=key, source=source + secrecy.figure_secret_note(fig)),
     )
     fig.add_annotation(text=source_html, xref="paper", yref="paper", x=0, y=0, xanchor="left",
                        yanchor="top", yshift=-(bottom - 10), showarrow=False, align="left",
@@ -453,59 +453,6 @@ def _years_text(years) -> str:
 # Statistical secrecy in exported images
 # ---------------------------------------------------------------------------------------------
 
-SECRET = exports.SECRET   # what a masked value shows, as in the exported tables
-SECRET_HOVER = f"{SECRET} (secret statistique)"
-
-
-def secret_limit(options: dict) -> int | None:
-    """The secrecy threshold asked for by the builder's options, or None on screen.
-
-    ``secret=True`` (every export) uses the `seuil_secret` setting; an int is the threshold
-    itself (a per-source override). The screen leaves it out: the editor sees exact values."""
-    secret = options.get("secret")
-    if secret is None or secret is False:
-        return None
-    return exports.secrecy_threshold(None if secret is True else secret)
-
-
-def protect(trace, counts, limit: int | None, hover: str) -> bool:
-    """Hide on `trace` the points whose count of people (`counts`, one per point) is under
-    `limit`: their text label becomes « s » and their hover text `hover` (a template that does
-    not show the value). Returns whether a point was hidden. Places and rates are not people:
-    only traces of people counts are passed here."""
-    if limit is None:
-        return False
-    hidden = [exports.is_small_count(v, limit) for v in counts]
-    if not any(hidden):
-        return False
-    n = len(hidden)
-
-    def per_point(value):
-        if isinstance(value, (list, tuple)):
-            return list(value)
-        return [value] * n
-
-    if trace.text is not None:
-        trace.text = [SECRET if h else t for t, h in zip(per_point(trace.text), hidden)]
-    if trace.customdata is not None:
-        # The hover template of the visible points may read it; the hidden ones never do.
-        trace.customdata = [None if h else row for row, h in
-                            zip(per_point(trace.customdata), hidden)]
-    trace.hovertemplate = [hover if h else t for t, h in
-                           zip(per_point(trace.hovertemplate), hidden)]
-    trace.meta = {"secret": True, "limit": int(limit)}
-    return True
-
-
-def _secret_note(fig: go.Figure) -> str:
-    limits = {t.meta.get("limit") for t in fig.data
-              if isinstance(t.meta, dict) and t.meta.get("secret")}
-    if not limits:
-        return ""
-    return (f" Effectifs inférieurs à {max(limits)} masqués (secret statistique), "
-            f"notés « {SECRET} ».")
-
-
 # ---------------------------------------------------------------------------------------------
 # References (long table: niveau, code, nom, annee, indicateur, valeur, source, edition)
 # ---------------------------------------------------------------------------------------------
@@ -602,19 +549,19 @@ def population_figure(data: CtgData, annee: int, references: pd.DataFrame | None
     if rows.empty:
         return no_data_figure(titre, source_text(data, src, **options), "population")
     years = rows["annee"].astype(int).astype(str).tolist()
-    limit = secret_limit(options)
+    limit = secrecy.secret_limit(options)
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     fig.add_bar(x=years, y=rows["population"], name="Population municipale",
                 marker_color=COUNT_COLOUR,
                 hovertemplate="%{x} : %{y:,.0f} habitants<extra></extra>", secondary_y=False)
-    protect(fig.data[-1], rows["population"], limit,
-            f"%{{x}} : habitants {SECRET_HOVER}<extra></extra>")
+    secrecy.protect(fig.data[-1], rows["population"], limit,
+            f"%{{x}} : habitants {secrecy.SECRET_HOVER}<extra></extra>")
     fig.add_scatter(x=years, y=rows["naissances"], name="Naissances (axe de droite)",
                     mode="lines+markers", line=dict(color=SECOND_COLOUR, width=3),
                     marker=dict(symbol="diamond", size=9),
                     hovertemplate="%{x} : %{y:,.0f} naissances<extra></extra>", secondary_y=True)
-    protect(fig.data[-1], rows["naissances"], limit,
-            f"%{{x}} : naissances {SECRET_HOVER}<extra></extra>")
+    secrecy.protect(fig.data[-1], rows["naissances"], limit,
+            f"%{{x}} : naissances {secrecy.SECRET_HOVER}<extra></extra>")
     fig.update_yaxes(title_text="Habitants", tickformat=D3_INT, hoverformat=D3_INT,
                      rangemode="tozero", secondary_y=False)
     births = [v for v in rows["naissances"] if not fmt.is_missing(v)] or [1]
@@ -648,8 +595,8 @@ def age_bands_figure(data: CtgData, annee: int, references: pd.DataFrame | None 
         x=labels, y=values, marker_color=COUNT_COLOUR, name="Effectif",
         text=[fmt.fr_number(v) for v in values], textposition="outside",
         hovertemplate="%{x} : %{y:,.0f} enfants ou jeunes<extra></extra>"))
-    protect(fig.data[0], values, secret_limit(options),
-            f"%{{x}} : enfants ou jeunes {SECRET_HOVER}<extra></extra>")
+    secrecy.protect(fig.data[0], values, secrecy.secret_limit(options),
+            f"%{{x}} : enfants ou jeunes {secrecy.SECRET_HOVER}<extra></extra>")
     fig.update_xaxes(title_text="Tranche d'âge")
     fig.update_yaxes(title_text="Enfants ou jeunes", tickformat=D3_INT, hoverformat=D3_INT,
                      rangemode="tozero")
@@ -685,8 +632,8 @@ def families_figure(data: CtgData, annee: int, references: pd.DataFrame | None =
                     hovertemplate=f"%{{x}} — {name} : %{{y:,.1f}}{NNBSP}% "
                                   f"(%{{customdata:,.0f}} familles)<extra></extra>")
         # The share of a masked count, with the total, would give the count back.
-        protect(fig.data[-1], counts, secret_limit(options),
-                f"%{{x}} — {name} : {SECRET_HOVER}<extra></extra>")
+        secrecy.protect(fig.data[-1], counts, secrecy.secret_limit(options),
+                f"%{{x}} — {name} : {secrecy.SECRET_HOVER}<extra></extra>")
     if nombreuses.notna().any():
         share = 100 * nombreuses / total
         fig.add_scatter(x=years, y=share, name="dont familles nombreuses (3 enfants ou plus)",
@@ -696,8 +643,8 @@ def families_figure(data: CtgData, annee: int, references: pd.DataFrame | None =
                         textfont=dict(color="#FFFFFF"), customdata=nombreuses,
                         hovertemplate=f"%{{x}} — familles nombreuses : %{{y:,.1f}}{NNBSP}% "
                                       f"(%{{customdata:,.0f}} familles)<extra></extra>")
-        protect(fig.data[-1], nombreuses, secret_limit(options),
-                f"%{{x}} — familles nombreuses : {SECRET_HOVER}<extra></extra>")
+        secrecy.protect(fig.data[-1], nombreuses, secrecy.secret_limit(options),
+                f"%{{x}} — familles nombreuses : {secrecy.SECRET_HOVER}<extra></extra>")
     fig.update_layout(barmode="stack")
     _year_axis(fig)
     fig.update_yaxes(title_text="Part des familles avec enfants (%)", range=[0, 100],
@@ -839,8 +786,8 @@ def allocataires_figure(data: CtgData, annee: int, references: pd.DataFrame | No
                 textfont=dict(color="#FFFFFF"),
                 hovertemplate="%{x} : %{y:,.0f} foyers allocataires<extra></extra>",
                 secondary_y=False)
-    protect(fig.data[-1], rows["allocataires"], secret_limit(options),
-            f"%{{x}} : foyers allocataires {SECRET_HOVER}<extra></extra>")
+    secrecy.protect(fig.data[-1], rows["allocataires"], secrecy.secret_limit(options),
+            f"%{{x}} : foyers allocataires {secrecy.SECRET_HOVER}<extra></extra>")
     menages = rows["menages"].astype(float)
     if (menages > 0).any():
         share = 100 * rows["allocataires"].astype(float) / menages.where(menages > 0)
@@ -1061,8 +1008,8 @@ def _mode_bar(fig, x, values, mode, *, name=None, secondary=None, width=None, or
                 width=width,
                 hovertemplate=f"{where} — {label} : {value_ref} places<extra></extra>", **kw)
     if mode in PEOPLE_MODES:
-        protect(fig.data[-1], values, limit,
-                f"{where} — {label} : enfants {SECRET_HOVER}<extra></extra>")
+        secrecy.protect(fig.data[-1], values, limit,
+                f"{where} — {label} : enfants {secrecy.SECRET_HOVER}<extra></extra>")
 
 
 def places_by_mode_figure(data: CtgData, annee: int, references: pd.DataFrame | None = None,
@@ -1080,7 +1027,7 @@ def places_by_mode_figure(data: CtgData, annee: int, references: pd.DataFrame | 
     for mode in RATE_MODES:
         values = [_num(v) for v in series[f"places_{mode}"]]
         if any(v for v in values if v):
-            _mode_bar(fig, years, values, mode, secondary=False, limit=secret_limit(options))
+            _mode_bar(fig, years, values, mode, secondary=False, limit=secrecy.secret_limit(options))
     outside = [_num(v) for v in series["places_hors_territoire"]]
     if any(v for v in outside if v):
         _mode_bar(fig, years, outside, "hors_territoire",
@@ -1291,7 +1238,7 @@ def missing_places_figure(data: CtgData, annee: int, references: pd.DataFrame | 
     for mode in RATE_MODES:
         if c.places.get(mode):
             _mode_bar(fig, label, [c.places[mode]], mode, orientation="h", width=0.5,
-                      limit=secret_limit(options))
+                      limit=secrecy.secret_limit(options))
     fig.add_vline(x=needed, line=dict(color=fmt.TEXTE, width=3, dash="dash"))
     fig.add_annotation(x=needed, y=0.5, yref="paper", xanchor="left", showarrow=False,
                        text=f" Cible : {fmt.fr_number(needed)} places<br> "
@@ -1332,7 +1279,7 @@ def scenario_figure(data: CtgData, annee: int, references: pd.DataFrame | None =
     for mode in RATE_MODES:
         values = [today.places.get(mode) or 0, sim.places.get(mode) or 0]
         if any(values):
-            _mode_bar(fig, states, values, mode, width=0.55, limit=secret_limit(options))
+            _mode_bar(fig, states, values, mode, width=0.55, limit=secrecy.secret_limit(options))
     rates = [today.taux.get("global"), sim.taux.get("global")]
     enfants = [fmt.fr_number(today.enfants_moins_3_ans), fmt.fr_number(sim.enfants_moins_3_ans)]
     totals = [today.places.get("total"), sim.places.get("total")]
@@ -1498,8 +1445,8 @@ def alsh_coverage_figure(data: CtgData, annee: int, references: pd.DataFrame | N
                                   "de %{customdata[3]}<br>"
                                   "%{customdata[2]}<extra></extra>")
         # With the places, the rate gives the number of children back: both are hidden.
-        protect(fig.data[-1], [r["enfants"]], secret_limit(options),
-                f"<b>{p}</b> — {SECRET_HOVER}<extra></extra>")
+        secrecy.protect(fig.data[-1], [r["enfants"]], secrecy.secret_limit(options),
+                f"<b>{p}</b> — {secrecy.SECRET_HOVER}<extra></extra>")
     fig.update_layout(showlegend=False)
     fig.update_xaxes(title_text="Période (tranches d'âge accueillies)", tickangle=0)
     # On two lines: on one, the axis title ran into the chart title.
@@ -1587,7 +1534,7 @@ def _plan_counts(part: pd.DataFrame) -> list:
     for _, r in part.iterrows():
         values = [_num(r.get(c)) for c in ("derniere_valeur", "valeur_reference")]
         values = [v for v in values if v is not None and v > 0]
-        out.append(min(values) if values and exports.is_count_unit(r.get("unite")) else None)
+        out.append(min(values) if values and secrecy.is_count_unit(r.get("unite")) else None)
     return out
 
 
@@ -1641,9 +1588,9 @@ def plan_achievement_figure(data: CtgData, annee: int, references: pd.DataFrame 
                                   "<extra></extra>")
         # A small count of people (latest or reference value): its achievement, with the
         # reference and the target, gives it back — hidden as in the bilan's tables.
-        protect(fig.data[-1], _plan_counts(part), secret_limit(options),
+        secrecy.protect(fig.data[-1], _plan_counts(part), secrecy.secret_limit(options),
                 f"<b>%{{y}}</b><br>{fmt.band_label(band)} — atteinte et valeurs : "
-                f"{SECRET_HOVER}<extra></extra>")
+                f"{secrecy.SECRET_HOVER}<extra></extra>")
     fig.add_vline(x=100, line=dict(color=fmt.TEXTE, width=2))
     fig.add_vline(x=marge, line=dict(color=fmt.TEXTE, width=1, dash="dot"))
     ticks = sorted({0, 25, 50, 100, 150, round(marge, 1)})
@@ -1736,7 +1683,7 @@ def plan_indicator_figure(status_row, plan_row, years, **options) -> go.Figure:
         return no_data_figure(titre, source + ".", key)
     suffix = NNBSP + unite if unite and unite not in ("%",) else (PCT_SUFFIX if unite else "")
     hover_unit = f" {unite}" if unite and unite != "%" else (f"{NNBSP}%" if unite else "")
-    limit = secret_limit(options) if exports.is_count_unit(unite) else None
+    limit = secrecy.secret_limit(options) if secrecy.is_count_unit(unite) else None
     fig = go.Figure()
     hidden = False
     if xs:
@@ -1745,7 +1692,7 @@ def plan_indicator_figure(status_row, plan_row, years, **options) -> go.Figure:
                         text=[fmt.fr_value(v, unite) for v in ys],
                         textposition=_label_positions(ys, cible, ref),
                         hovertemplate=f"%{{x}} : %{{y:,.1f}}{hover_unit}<extra></extra>")
-        hidden = protect(fig.data[-1], ys, limit, f"%{{x}} : {SECRET_HOVER}<extra></extra>")
+        hidden = secrecy.protect(fig.data[-1], ys, limit, f"%{{x}} : {secrecy.SECRET_HOVER}<extra></extra>")
     if ref is not None:
         rx = int(ref_year) if not fmt.is_missing(ref_year) else (xs[0] if xs else None)
         if rx is not None:
@@ -1755,7 +1702,7 @@ def plan_indicator_figure(status_row, plan_row, years, **options) -> go.Figure:
                                         line=dict(width=3)),
                             hovertemplate=f"Référence %{{x}} : %{{y:,.1f}}{hover_unit}"
                                           "<extra></extra>")
-            hidden |= protect(fig.data[-1], [ref], limit, f"Référence %{{x}} : {SECRET_HOVER}"
+            hidden |= secrecy.protect(fig.data[-1], [ref], limit, f"Référence %{{x}} : {secrecy.SECRET_HOVER}"
                               "<extra></extra>")
     if ref is not None and cible is not None and not fmt.is_missing(ref_year) \
             and not fmt.is_missing(cible_year) and int(cible_year) > int(ref_year):
@@ -1766,8 +1713,8 @@ def plan_indicator_figure(status_row, plan_row, years, **options) -> go.Figure:
                         line=dict(color=fmt.GRIS, width=2, dash="dot"),
                         hovertemplate=f"Trajectoire %{{x}} : %{{y:,.1f}}{hover_unit}"
                                       "<extra></extra>")
-        hidden |= protect(fig.data[-1], [ref, cible], limit,
-                          f"Trajectoire %{{x}} : {SECRET_HOVER}<extra></extra>")
+        hidden |= secrecy.protect(fig.data[-1], [ref, cible], limit,
+                          f"Trajectoire %{{x}} : {secrecy.SECRET_HOVER}<extra></extra>")
     if cible is not None:
         when = f" ({int(cible_year)})" if not fmt.is_missing(cible_year) else ""
         fig.add_hline(y=cible, line=dict(color=fmt.BAND_COLOURS["atteint"], width=2, dash="dash"),

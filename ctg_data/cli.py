@@ -220,7 +220,7 @@ def _code_option(args) -> str | None:
 
 def _indicators_all(args) -> int:
     """`indicators --tous`: the cross-territory table of one year (ctg_data.territories)."""
-    from ctg_data import exports, territories
+    from ctg_data import exports, secrecy, territories
 
     store = _store(args)
     if not store.territories():
@@ -236,7 +236,7 @@ def _indicators_all(args) -> int:
                              allow_nan=False).encode() + b"\n"
     else:
         # Files to share: small counts of people masked, as in the page's downloads.
-        table, note = exports.mask_small_counts(table, territories.COUNT_COLUMNS)
+        table, note = secrecy.mask_small_counts(table, territories.COUNT_COLUMNS)
         if note:
             _say(note, file=sys.stderr)
         content = exports.table_to_csv(table) if args.format == "csv" else \

@@ -20,7 +20,7 @@ import re
 import threading
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -348,122 +348,6 @@ def table_to_csv(frame: pd.DataFrame, formats: dict | None = None) -> bytes:
     for record in frame.itertuples(index=False, name=None):
         writer.writerow([_csv_cell(v) for v in record])
     return buffer.getvalue().encode("utf-8-sig")
-
-
-# ---------------------------------------------------------------------------------------------
-# Statistical secrecy
-
-SECRET = "s"  # what a masked cell shows, as in INSEE and Caf tables
-
-
-# Units that count people (or households): such values are subject to statistical secrecy.
-# Capacities (places) and rates are not: a place reveals nobody.
-_PEOPLE_WORDS = ("habitant", "naissance", "enfant", "jeune", "ménage", "famille", "foyer",
-                 "allocataire", "personne", "parent", "demande", "bénéficiaire", "adhérent",
-                 "participant", "usager", "questionnaire", "réponse", "répondant")
-
-
-def secrecy_threshold(override: int | None = None) -> int:
-    """The secrecy threshold: `override` (a per-source value) or the `seuil_secret` setting."""
-    return int(override) if override is not None else int(settings.get("seuil_secret"))
-
-
-def is_small_count(value, threshold: int) -> bool:
-    """Whether a count of people must be hidden: a number strictly between 0 and `threshold`
-    (zero reveals nobody; a missing or non-numeric value is not a count)."""
-    number = pd.to_numeric(value, errors="coerce")
-    return bool(not pd.isna(number) and 0 < number < threshold)
-
-
-def is_count_unit(unite) -> bool:
-    """Whether a free-text unit counts people (« familles », « enfants »), so that its small
-    values are masked; rates (« % », « pour 100 ») and amounts are not counts."""
-    text = str(unite or "").lower()
-    if not text or any(mark in text for mark in ("%", "‰", "€", "pour ", "par ", "taux")):
-        return False
-    return any(word in text for word in _PEOPLE_WORDS)
-
-
-def mask_small_counts(frame: pd.DataFrame, count_columns: Sequence[str],
-                      threshold: int | None = None, *, total_columns: Sequence[str] = (),
-                      total_rows: Sequence = (), count_rows: Sequence[int] | None = None
-                      ) -> tuple[pd.DataFrame, str]:
-    """Mask the small counts of `frame` for an export; return the masked copy and a French note
-    (empty string when nothing was masked).
-
-    Primary rule: a count of `count_columns` strictly between 0 and `threshold` (default: the
-    `seuil_secret` setting; pass a value to override it for one source) is replaced by « s ».
-    Zero is kept: it reveals nobody. In a mixed table (key figures: a population is a count, a
-    rate is not), `count_rows` gives the positions of the rows that hold counts; the others are
-    never masked by this rule.
-
-    Secondary rule, so that no masked value can be recomputed by difference: `total_columns` are
-    row sums of the other count columns, `total_rows` (index labels) are column sums of the other
-    rows. In every such sum (its parts plus its total), when exactly one cell is masked, the
-    smallest visible non-zero part is masked too — or the total, when no part is left. This is
-    repeated until no sum has a single masked cell (a new mask in a row may expose a column).
-    Missing values (NaN) are left as they are."""
-    limit = secrecy_threshold(threshold)
-    counts = [c for c in count_columns if c in frame.columns]
-    totals_c = [c for c in total_columns if c in frame.columns]
-    if totals_c and not set(totals_c) <= set(counts):
-        counts += [c for c in totals_c if c not in counts]
-    parts_c = [c for c in counts if c not in totals_c]
-    # Work on row positions: the index may repeat labels.
-    index = list(range(len(frame)))
-    wanted_totals = set(total_rows)
-    totals_r = [i for i, label in enumerate(frame.index) if label in wanted_totals]
-    parts_r = [i for i in index if i not in totals_r]
-    position = {c: frame.columns.get_loc(c) for c in counts}
-
-    values = {(r, c): frame.iat[r, position[c]] for r in index for c in counts}
-    rows = set(index if count_rows is None else count_rows)
-    masked = {key for key, v in values.items() if key[0] in rows and is_small_count(v, limit)}
-    primary = set(masked)
-
-    def groups():
-        """Each additive relation: (parts, totals) as lists of cell keys."""
-        if totals_c:
-            for r in index:
-                yield [(r, c) for c in parts_c], [(r, c) for c in totals_c]
-        if totals_r:
-            for c in counts:
-                yield [(r, c) for r in parts_r], [(r, c) for r in totals_r]
-
-    def visible_number(key):
-        number = pd.to_numeric(values[key], errors="coerce")
-        return None if pd.isna(number) or key in masked else float(number)
-
-    changed = True
-    while changed:
-        changed = False
-        for parts, totals in groups():
-            members = parts + totals
-            if sum(k in masked for k in members) != 1:
-                continue
-            candidates = [(n, k) for k in parts if (n := visible_number(k)) not in (None, 0.0)]
-            if candidates:
-                masked.add(min(candidates, key=lambda t: t[0])[1])
-            else:
-                spare = [k for k in totals if visible_number(k) is not None]
-                if not spare:
-                    continue
-                masked.add(spare[0])
-            changed = True
-
-    out = frame.copy()
-    if not masked:
-        return out, ""
-    for c in {c for _, c in masked}:
-        out[c] = out[c].astype(object)
-    for r, c in masked:
-        out.iat[r, position[c]] = SECRET
-    note = (f"Effectifs inférieurs à {limit} masqués (secret statistique), "
-            f"notés « {SECRET} ».")
-    if masked - primary:
-        note += (" D'autres cellules ou totaux sont masqués aussi pour qu'on ne puisse pas "
-                 "retrouver les valeurs masquées par différence.")
-    return out, note
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from ctg_data import exports
+from ctg_data import exports, secrecy
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
@@ -133,7 +133,7 @@ def two_way_table() -> pd.DataFrame:
 
 
 def test_small_count_masked_with_secondary_masks_in_rows_and_columns():
-    masked, note = exports.mask_small_counts(
+    masked, note = secrecy.mask_small_counts(
         two_way_table(), ["0-2 ans", "3-5 ans", "Total"], total_columns=["Total"],
         total_rows=["t"])
     # By hand: A/0-2 = 3 < 5 is masked; row A then needs a second mask: its smallest visible
@@ -149,23 +149,23 @@ def test_small_count_masked_with_secondary_masks_in_rows_and_columns():
 
 def test_total_masked_when_no_other_part_can_hide_the_cell():
     frame = pd.DataFrame({"Garde à domicile": [3.0], "Total": [3.0]})
-    masked, _ = exports.mask_small_counts(frame, ["Garde à domicile"], total_columns=["Total"])
+    masked, _ = secrecy.mask_small_counts(frame, ["Garde à domicile"], total_columns=["Total"])
     assert masked.iloc[0].tolist() == ["s", "s"]
 
 
 def test_zero_and_missing_are_not_masked_and_no_note_when_nothing_masked():
     frame = pd.DataFrame({"Enfants": [0.0, np.nan, 40.0]})
-    masked, note = exports.mask_small_counts(frame, ["Enfants"])
+    masked, note = secrecy.mask_small_counts(frame, ["Enfants"])
     assert note == ""
     assert masked["Enfants"].tolist()[0] == 0.0 and np.isnan(masked["Enfants"].tolist()[1])
 
 
 def test_threshold_from_setting_and_per_source_override(monkeypatch):
     frame = pd.DataFrame({"Enfants": [3.0, 7.0, 12.0]})
-    masked, note = exports.mask_small_counts(frame, ["Enfants"], threshold=3)
+    masked, note = secrecy.mask_small_counts(frame, ["Enfants"], threshold=3)
     assert masked["Enfants"].tolist() == [3.0, 7.0, 12.0] and note == ""
     monkeypatch.setenv("CTG_SEUIL_SECRET", "10")
-    masked, note = exports.mask_small_counts(frame, ["Enfants"])
+    masked, note = secrecy.mask_small_counts(frame, ["Enfants"])
     assert masked["Enfants"].tolist() == ["s", "s", 12.0]
     assert "inférieurs à 10" in note
 
@@ -173,9 +173,9 @@ def test_threshold_from_setting_and_per_source_override(monkeypatch):
 def test_count_rows_limit_masking_to_the_rows_that_count_people():
     # Key figures: 3 children is a count (masked), 3,0 places for 100 children is a rate.
     frame = pd.DataFrame({"Indicateur": ["Enfants", "Taux"], "Valeur": [3.0, 3.0]})
-    masked, note = exports.mask_small_counts(frame, ["Valeur"], 5, count_rows=[0])
+    masked, note = secrecy.mask_small_counts(frame, ["Valeur"], 5, count_rows=[0])
     assert masked["Valeur"].tolist() == ["s", 3.0] and "inférieurs à 5" in note
-    untouched, note = exports.mask_small_counts(frame, ["Valeur"], 5, count_rows=[])
+    untouched, note = secrecy.mask_small_counts(frame, ["Valeur"], 5, count_rows=[])
     assert untouched["Valeur"].tolist() == [3.0, 3.0] and note == ""
 
 
@@ -183,7 +183,7 @@ def test_count_rows_limit_masking_to_the_rows_that_count_people():
                                              (0, False), (None, False), (np.nan, False),
                                              ("s", False)])
 def test_small_count_is_strictly_between_zero_and_threshold(value, expected):
-    assert exports.is_small_count(value, 5) is expected
+    assert secrecy.is_small_count(value, 5) is expected
 
 
 @pytest.mark.parametrize("unite, expected", [("familles", True), ("enfants", True),
@@ -191,11 +191,11 @@ def test_small_count_is_strictly_between_zero_and_threshold(value, expected):
                                              ("places pour 100 enfants", False),
                                              ("réunions", False), ("", False), (None, False)])
 def test_count_units(unite, expected):
-    assert exports.is_count_unit(unite) is expected
+    assert secrecy.is_count_unit(unite) is expected
 
 
 def test_masked_table_exports_marker_and_note():
-    masked, note = exports.mask_small_counts(
+    masked, note = secrecy.mask_small_counts(
         pd.DataFrame({"Mode": ["AM", "GAD"], "Enfants": [150.0, 2.0]}), ["Enfants"])
     ws = openpyxl.load_workbook(io.BytesIO(exports.table_to_xlsx(masked, note=note))).active
     assert ws["B2"].value == 150 and ws["B3"].value == "s"
