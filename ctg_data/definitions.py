@@ -31,6 +31,9 @@ class IndicatorDefinition:
     `sens` is "hausse" (higher is better), "baisse" (lower is better) or None (neither, e.g. a
     population count). `reference_nationale` says whether a published national value exists to
     compare with. `facteur` multiplies numerator / denominator (100 for a rate in %, 1000 for ‰).
+    `numerateur` and `denominateur` say the terms in French; a portrait indicator also names
+    the Population columns it is computed from: `colonne_numerateur` (the value itself when
+    `colonne_denominateur` is None), else `facteur` × numerator / denominator.
     """
 
     code: str
@@ -46,9 +49,14 @@ class IndicatorDefinition:
     reference_nationale: bool = False
     note: str = ""
     domaine: str = ""
+    colonne_numerateur: str | None = None
+    colonne_denominateur: str | None = None
 
     def __post_init__(self):
         assert self.sens in ("hausse", "baisse", None), self.sens
+        # A ratio of two columns needs both columns and its factor.
+        assert self.colonne_denominateur is None or (
+            self.colonne_numerateur and self.facteur), self.code
 
 
 # Short name for the tables below (positional arguments in field order).
@@ -203,18 +211,20 @@ PO = "portrait"
 _RP = "INSEE, recensement de la population"
 
 
-def _share(code, libelle, numerateur, denominateur, note="", sens=None, source=_RP):
+def _share(code, libelle, numerateur, denominateur, columns, note="", sens=None, source=_RP):
+    """A share in % of two Population columns (`columns`: numerator, denominator)."""
     return _d(code, libelle, f"{libelle} : {numerateur} rapporté(e)s à {denominateur}.",
               numerateur, denominateur, 100, "%", sens, source,
               "années de la feuille Population où les deux termes sont renseignés", note=note,
-              domaine=PO)
+              domaine=PO, colonne_numerateur=columns[0], colonne_denominateur=columns[1])
 
 
 def _count(code, libelle, definition, source=_RP, sens=None, note=""):
     column = SHEETS_BY_KEY["population"].column(code).label
     return _d(code, libelle, definition, f"colonne « {column} » de la feuille Population", None,
               None, _COUNT_UNITS.get(code, ""),
-              sens, source, "années de la feuille Population", note=note, domaine=PO)
+              sens, source, "années de la feuille Population", note=note, domaine=PO,
+              colonne_numerateur=code)
 
 
 _COUNT_UNITS = {"population": "habitants", "naissances": "naissances", "enfants_0_2": "enfants",
@@ -231,15 +241,20 @@ _PORTRAIT = (
     _d("taux_natalite", "Taux de natalité",
        "Naissances de l'année pour 1 000 habitants.", "naissances", "population", 1000, "‰",
        None, "INSEE, état civil et populations légales",
-       "années de la feuille Population où les deux termes sont renseignés", domaine=PO),
+       "années de la feuille Population où les deux termes sont renseignés", domaine=PO,
+       colonne_numerateur="naissances", colonne_denominateur="population"),
     _count("enfants_0_2", "Enfants de 0 à 2 ans", "Enfants de moins de 3 ans."),
     _count("enfants_3_5", "Enfants de 3 à 5 ans", "Enfants de 3 à 5 ans."),
     _count("enfants_6_10", "Enfants de 6 à 10 ans", "Enfants de 6 à 10 ans."),
     _count("jeunes_11_17", "Jeunes de 11 à 17 ans", "Jeunes de 11 à 17 ans."),
-    _share("part_0_2", "Part des 0-2 ans", "enfants de 0 à 2 ans", "la population"),
-    _share("part_3_5", "Part des 3-5 ans", "enfants de 3 à 5 ans", "la population"),
-    _share("part_6_10", "Part des 6-10 ans", "enfants de 6 à 10 ans", "la population"),
-    _share("part_11_17", "Part des 11-17 ans", "jeunes de 11 à 17 ans", "la population"),
+    _share("part_0_2", "Part des 0-2 ans", "enfants de 0 à 2 ans", "la population",
+           ("enfants_0_2", "population")),
+    _share("part_3_5", "Part des 3-5 ans", "enfants de 3 à 5 ans", "la population",
+           ("enfants_3_5", "population")),
+    _share("part_6_10", "Part des 6-10 ans", "enfants de 6 à 10 ans", "la population",
+           ("enfants_6_10", "population")),
+    _share("part_11_17", "Part des 11-17 ans", "jeunes de 11 à 17 ans", "la population",
+           ("jeunes_11_17", "population")),
     _count("menages", "Ménages", "Nombre de ménages."),
     _count("familles_avec_enfants", "Familles avec enfants",
            "Familles avec au moins un enfant de moins de 25 ans."),
@@ -247,27 +262,31 @@ _PORTRAIT = (
     _count("familles_nombreuses", "Familles nombreuses", "Familles de 3 enfants ou plus."),
     _share("part_familles_monoparentales", "Part des familles monoparentales",
            "familles monoparentales", "les familles avec enfants",
+           ("familles_monoparentales", "familles_avec_enfants"),
            note="Les niveaux de comparaison publiés peuvent retenir un autre dénominateur "
                 "(familles avec enfants mineurs, ménages familiaux) : vérifier la source."),
     _share("part_familles_nombreuses", "Part des familles nombreuses", "familles nombreuses",
-           "les familles avec enfants"),
+           "les familles avec enfants", ("familles_nombreuses", "familles_avec_enfants")),
     _d("taux_activite_femmes", "Taux d'activité des femmes de 25 à 54 ans",
        "Part des femmes de 25 à 54 ans actives (en emploi ou au chômage).", None, None, None,
-       "%", "hausse", _RP, "années de la feuille Population", domaine=PO),
+       "%", "hausse", _RP, "années de la feuille Population", domaine=PO,
+       colonne_numerateur="taux_activite_femmes"),
     _d("taux_chomage", "Taux de chômage",
        "Part des chômeurs parmi les actifs de 15 à 64 ans, au sens du recensement.", None, None,
-       None, "%", "baisse", _RP, "années de la feuille Population", domaine=PO),
+       None, "%", "baisse", _RP, "années de la feuille Population", domaine=PO,
+       colonne_numerateur="taux_chomage"),
     _d("revenu_median", "Revenu médian",
        "Médiane du revenu disponible par unité de consommation (niveau de vie).", None, None,
-       None, "€", "hausse", "INSEE, Filosofi", "années de la feuille Population", domaine=PO),
+       None, "€", "hausse", "INSEE, Filosofi", "années de la feuille Population", domaine=PO,
+       colonne_numerateur="revenu_median"),
     _d("taux_pauvrete", "Taux de pauvreté",
        "Part des personnes dont le niveau de vie est inférieur à 60 % du niveau de vie médian.",
        None, None, None, "%", "baisse", "INSEE, Filosofi", "années de la feuille Population",
-       reference_nationale=True, domaine=PO),
+       reference_nationale=True, domaine=PO, colonne_numerateur="taux_pauvrete"),
     _count("allocataires", "Allocataires Caf", "Foyers allocataires de la Caf.",
            source="Caf, données allocataires"),
     _share("part_allocataires", "Part des ménages allocataires", "foyers allocataires de la Caf",
-           "les ménages",
+           "les ménages", ("allocataires", "menages"),
            note="Approximation : un foyer allocataire ne correspond pas exactement à un ménage "
                 "INSEE.", source="Caf et INSEE"),
 )

@@ -231,6 +231,158 @@ CATALOGUE.update(_types(
      "ce n'est pas un tableau CTG, ou le séparateur ou les guillemets sont mal placés.", ERREUR),
 ))
 
+
+# --- Coverage alerts (ctg_data.indicators.coverage and .scenario, issue 12 §4) ---------------
+# Warnings on a computed rate: an input missing or approximated, or what a scenario changed.
+# `Coverage.problems` holds them (`alertes` their messages); pages and the bilan find the
+# « Autre » financing by its code, `couverture_financement_autre`.
+CATALOGUE.update(_types(
+    ("couverture_population_absente", "Enfants de moins de 3 ans absents",
+     "Nombre d'enfants de moins de 3 ans absent pour {annee} et les années antérieures : le "
+     "taux de couverture ne peut pas être calculé.", AVERTISSEMENT),
+    ("couverture_population_anterieure", "Population d'une année antérieure",
+     "Enfants de moins de 3 ans : chiffre de {annee_population} utilisé pour {annee} (dernière "
+     "année disponible).", AVERTISSEMENT),
+    ("couverture_aucun_enfant", "Aucun enfant de moins de 3 ans",
+     "Aucun enfant de moins de 3 ans : le taux n'est pas calculable.", AVERTISSEMENT),
+    ("couverture_places_non_renseignees", "Places d'une structure non renseignées",
+     "Places non renseignées pour « {nom} » ({type}) en {annee} : structure non comptée.",
+     AVERTISSEMENT),
+    ("couverture_financement_non_renseigne", "Financement d'une micro-crèche non renseigné",
+     "Financement non renseigné pour « {nom} » : micro-crèche comptée en PSU.", AVERTISSEMENT),
+    ("couverture_financement_autre", "EAJE au financement « Autre »",
+     "EAJE au financement « Autre » (ni PSU ni PAJE) en {annee}, non comptés dans le taux "
+     "comparable à la Cnaf et montrés à part : {structures}.", AVERTISSEMENT),
+    ("couverture_aucun_eaje", "Aucun EAJE ouvert",
+     "Aucun EAJE ouvert au 31 décembre {annee} dans la feuille Équipements : places d'accueil "
+     "collectif comptées à 0.", AVERTISSEMENT),
+    ("couverture_am_absentes", "Assistantes maternelles absentes",
+     "Assistantes maternelles : pas de ligne pour {annee}, composante absente du taux.",
+     AVERTISSEMENT),
+    ("couverture_am_places_agreees", "Places d'assistantes maternelles approchées",
+     "Assistantes maternelles {annee} : « Places pour moins de 3 ans » non renseigné, toutes "
+     "les places agréées sont comptées (approximation qui surestime la composante).",
+     AVERTISSEMENT),
+    ("couverture_am_sans_places", "Places d'assistantes maternelles absentes",
+     "Assistantes maternelles {annee} : aucune place renseignée, composante absente du taux.",
+     AVERTISSEMENT),
+    ("couverture_accueil_absent", "Accueil petite enfance absent",
+     "Accueil petite enfance : pas de ligne pour {annee}, garde à domicile et "
+     "préscolarisation absentes du taux.", AVERTISSEMENT),
+    ("couverture_gad_absente", "Garde à domicile non renseignée",
+     "Accueil petite enfance {annee} : garde à domicile non renseignée, composante absente du "
+     "taux.", AVERTISSEMENT),
+    ("couverture_prescolarisation_absente", "Préscolarisation non renseignée",
+     "Accueil petite enfance {annee} : préscolarisation non renseignée, composante absente du "
+     "taux.", AVERTISSEMENT),
+    ("couverture_rpe_am_agreees", "AM par ETP de RPE sur les AM agréées",
+     "AM par ETP d'animateur RPE {annee} : calculé sur les AM agréées (AM en activité non "
+     "renseignées).", AVERTISSEMENT),
+    ("scenario_places", "Places ajoutées ou retirées par le scénario",
+     "Scénario : {delta} ({composante}).", AVERTISSEMENT),
+    ("scenario_places_limitees", "Retrait du scénario limité",
+     "Scénario : {delta} ({composante}), limité à {limite}.", AVERTISSEMENT),
+    ("scenario_retrait_limite", "Retrait limité aux places existantes",
+     "{composante} : retrait de {demande} places demandé, mais {disponibles} en {annee} : "
+     "retrait limité à {limite} (une composante ne peut pas devenir négative).", AVERTISSEMENT),
+    ("scenario_enfants", "Enfants de moins de 3 ans du scénario",
+     "Scénario : {enfants} enfants de moins de 3 ans.", AVERTISSEMENT),
+))
+
+
+# --- Open-data files, chart images and the command line (issue 12 §4) ------------------------
+# Raised as UnreadableFile / opendata.OpendataError / exports.ImageExportError / cli.CliError
+# with `.of(code, …)`: the exception carries the code, its message is the filled template.
+CATALOGUE.update(_types(
+    # An open-data CSV that cannot be read (UnreadableFile, CLI exit code 2)
+    ("donnees_ouvertes_classeur", "Classeur au lieu d'un CSV",
+     "Le fichier « {file} » est un classeur ou une archive, pas un CSV : exportez les données "
+     "au format CSV (séparateur « ; ») depuis data.caf.fr ou insee.fr, puis importez ce "
+     "fichier.", ERREUR),
+    ("donnees_ouvertes_binaire", "Pas un fichier texte",
+     "Le fichier « {file} » n'est pas un fichier texte CSV.", ERREUR),
+    ("donnees_ouvertes_une_colonne", "Une seule colonne",
+     "Le fichier « {file} » n'est pas un CSV de données ouvertes reconnu (une seule colonne).",
+     ERREUR),
+    ("donnees_ouvertes_inconnues", "Fichier de données ouvertes non reconnu",
+     "Le fichier « {file} » n'est pas un fichier de données ouvertes reconnu. Fichiers "
+     "acceptés : taux de couverture de la Caf (txcouv_pe_com, _epci, _dep, _reg, _nat, export "
+     "CSV de data.caf.fr) et fichiers communaux de l'INSEE (population par IRIS, "
+     "couples-familles-ménages, emploi, Filosofi, dossier complet, ou fichiers longs Melodi : "
+     "population par âge, emploi, Filosofi), au format CSV.", ERREUR),
+    ("caf_non_reconnu", "Pas un fichier de taux de couverture de la Caf",
+     "Le fichier « {file} » n'est pas un fichier de taux de couverture de la Caf (colonnes "
+     "annee et txcouv_… attendues).", ERREUR),
+    ("caf_sans_code", "Colonne de code absente",
+     "Le fichier « {file} » n'a pas de colonne de code ({niveau}) : impossible de savoir à "
+     "quel territoire se rapportent les taux.", ERREUR),
+    ("insee_non_reconnu", "Pas un fichier communal de l'INSEE",
+     "Le fichier « {file} » n'est pas un fichier communal de l'INSEE reconnu.", ERREUR),
+    # A recognised open-data file unusable as asked (OpendataError, CLI exit code 1)
+    ("caf_aucun_taux", "Aucun taux de couverture",
+     "Le fichier « {file} » ne contient aucune ligne de taux de couverture utilisable.", ERREUR),
+    ("donnees_ouvertes_base_vide", "Aucun territoire dans la base",
+     "La base ne contient aucun territoire : importez d'abord un classeur.", ERREUR),
+    ("donnees_ouvertes_territoire_a_preciser", "Territoire à préciser",
+     "Plusieurs territoires dans la base ({territoires}) : précisez le territoire.", ERREUR),
+    ("donnees_ouvertes_territoire_absent", "Territoire absent de la base",
+     "Le territoire {territoire} n'est pas dans la base : importez d'abord son classeur.", ERREUR),
+    ("commune_absente_du_fichier", "Commune absente du fichier",
+     "La commune {commune} ne figure pas dans le fichier « {file} ».", ERREUR),
+    ("insee_aucune_valeur", "Aucune valeur utilisable",
+     "Le fichier « {file} » ne donne aucune valeur utilisable pour la commune {commune} : {notes}",
+     ERREUR),
+    # Chart images (ImageExportError): the rest of the application keeps working
+    ("chromium_introuvable", "Navigateur introuvable",
+     "Export d'image indisponible : navigateur Chromium introuvable ({path}). Installez le "
+     "paquet Debian « chromium » ou indiquez son chemin dans CTG_CHROMIUM_PATH. Les tableaux "
+     "et le reste de l'application fonctionnent.", ERREUR),
+    ("chromium_ne_demarre_pas", "Navigateur en panne",
+     "Export d'image indisponible : le navigateur Chromium n'a pas pu démarrer ({path}).",
+     ERREUR),
+    ("chromium_ne_repond_pas", "Navigateur sans réponse",
+     "Export d'image indisponible : le navigateur Chromium ne répond pas (plus de {seconds} s).",
+     ERREUR),
+    ("image_impossible", "Image impossible",
+     "Export d'image impossible : {detail}", ERREUR),
+    # The command line (CliError; exit code 2 for files and database, else 1)
+    ("fichier_introuvable", "Fichier introuvable", "Fichier introuvable : {path}", ERREUR),
+    ("chemin_dossier", "Dossier au lieu d'un fichier",
+     "« {path} » est un dossier, pas un fichier.", ERREUR),
+    ("lecture_fichier_impossible", "Fichier illisible",
+     "Impossible de lire « {path} » : {detail}.", ERREUR),
+    ("ecriture_fichier_impossible", "Écriture impossible",
+     "Impossible d'écrire « {path} » : {detail}.", ERREUR),
+    ("base_ouverture_impossible", "Base de données impossible à ouvrir",
+     "Base de données inaccessible ({base}) : {detail}.", ERREUR),
+    ("territoire_absent_de_la_base", "Territoire absent de la base",
+     "Territoire « {territoire} » absent de la base{presents}.", ERREUR),
+    ("base_sans_territoire", "Aucun territoire dans la base",
+     "La base ne contient aucun territoire : importez d'abord un classeur (python -m ctg_data "
+     "import FICHIER) ou chargez l'exemple (python -m ctg_data demo).", ERREUR),
+    ("territoire_a_preciser", "Territoire à préciser",
+     "Plusieurs territoires dans la base ({territoires}) : précisez --territoire CODE.", ERREUR),
+    ("annee_population_absente", "Année à préciser",
+     "Aucune année de population {where} : précisez --annee ANNÉE.", ERREUR),
+    ("xlsx_sans_fichier", "Fichier de sortie à préciser",
+     "Le format xlsx s'écrit dans un fichier : précisez --out CHEMIN.", ERREUR),
+    ("tous_avec_territoire", "Options incompatibles",
+     "--tous donne tous les territoires : retirez --territoire.", ERREUR),
+    ("format_sans_tous", "Format réservé au tableau des territoires",
+     "Les formats csv et xlsx sont ceux du tableau de tous les territoires : ajoutez --tous.",
+     ERREUR),
+    ("version_introuvable", "Version introuvable",
+     "Version {version} introuvable (python -m ctg_data versions liste les versions).", ERREUR),
+    ("exemple_introuvable", "Classeur d'exemple introuvable",
+     "Classeur d'exemple introuvable (réglage CTG_EXAMPLE_WORKBOOK) : rien n'a été importé.",
+     ERREUR),
+    ("exemple_non_importe", "Exemple non importé",
+     "L'exemple n'a pas pu être importé : {detail}", ERREUR),
+    ("mots_de_passe_differents", "Mots de passe différents",
+     "Les deux mots de passe diffèrent : rien n'a été enregistré.", ERREUR),
+    ("compte_refuse", "Demande refusée", "{detail}", ERREUR),
+))
+
 def format_value(value: object) -> str:
     """A cell value as a French reader expects to see it in a message."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

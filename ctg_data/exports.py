@@ -27,6 +27,8 @@ import numpy as np
 import pandas as pd
 
 from ctg_data import formatting, settings
+from ctg_data.errors import CATALOGUE
+from ctg_data.kinds import KIND_ALIASES, VALUE_KINDS
 
 # ---------------------------------------------------------------------------------------------
 # Formula neutralising
@@ -80,21 +82,14 @@ def _is_number(value) -> bool:
 # ---------------------------------------------------------------------------------------------
 # XLSX
 
-# Number formats are stored in the file in Excel's neutral (en-US) notation; a French Excel or
-# LibreOffice shows them with a space for thousands and a decimal comma. The non-breaking space
-# before % and € keeps the unit on the number's line.
-NUMBER_FORMATS = {
-    "int": "#,##0",
-    "decimal": "#,##0.0",
-    "percent": '#,##0.0"\u00a0%"',
-    "euro": '#,##0"\u00a0€"',
-    "year": "0",
-    # Mixed column (key figures): whole numbers as `int`, others with one decimal, per cell.
-    "number": "#,##0.0",
-    "text": "General",
-}
-_KIND_ALIASES = {"float": "decimal", "entier": "int", "pourcentage": "percent", "%": "percent",
-                 "annee": "year", "€": "euro"}
+# The Excel number format of each value kind (`kinds.VALUE_KINDS`, in Excel's neutral en-US
+# notation). A `number` column (key figures) writes its whole cells with the `int` format.
+NUMBER_FORMATS = {name: kind.excel_format for name, kind in VALUE_KINDS.items()}
+_KIND_ALIASES = KIND_ALIASES
+
+
+def _numeric(kind: str) -> bool:
+    return VALUE_KINDS[kind].numeric
 
 
 def _kind(name: str) -> str:
@@ -213,7 +208,7 @@ def _write_sheet(ws, table: TableSheet) -> None:
             if _is_missing(raw):
                 cell.value = MISSING
                 cell.data_type = "s"
-                cell.alignment = Alignment(horizontal="right" if kind != "text" else "center")
+                cell.alignment = Alignment(horizontal="right" if _numeric(kind) else "center")
                 continue
             value = _python_value(raw)
             if _is_number(value):
@@ -224,11 +219,11 @@ def _write_sheet(ws, table: TableSheet) -> None:
                 if kind == "number" and whole:
                     cell.number_format = NUMBER_FORMATS["int"]
                 else:
-                    cell.number_format = NUMBER_FORMATS[kind if kind != "text" else "decimal"]
+                    cell.number_format = NUMBER_FORMATS[kind if _numeric(kind) else "decimal"]
             else:
                 text = str(value)
                 _write_text(cell, text)
-                if kind != "text":
+                if _numeric(kind):
                     # A marker such as « s » (secret) in a numeric column: aligned with numbers.
                     cell.alignment = Alignment(horizontal="right")
                 elif len(text) > 40 or "\n" in text:
@@ -303,16 +298,16 @@ def _csv_cell(value) -> str:
     return neutralise(str(value))
 
 
-# Decimals of each display kind (the vocabulary of `table_to_xlsx` formats), as the screen
-# shows them: a CSV holds « 53,5 » where the screen shows 53,5, not « 53,5031847134 ».
-CSV_DECIMALS = {"int": 0, "euro": 0, "year": 0, "decimal": 1, "percent": 1, "rate": 1,
-                "decimal2": 2, "number": 1}
+# Decimals of each value kind as the screen shows them (`kinds.VALUE_KINDS`): a CSV holds
+# « 53,5 » where the screen shows 53,5, not « 53,5031847134 ».
+CSV_DECIMALS = {name: kind.decimals for name, kind in VALUE_KINDS.items()
+                if kind.decimals is not None}
 
 
 def round_as_shown(frame: pd.DataFrame, formats: dict | None = None) -> pd.DataFrame:
     """A copy of `frame` whose numeric columns are rounded as the screen shows them: by their
     display kind in `formats` (`CSV_DECIMALS`), else whole numbers kept and other numbers to
-    one decimal (the screen's rule, `ctg_ui.display_frame`). Rounding is half away from zero,
+    one decimal (the screen's rule, `kinds.display_frame`). Rounding is half away from zero,
     as `formatting.fr_number`."""
     from ctg_data.formatting import _round
 
@@ -361,7 +356,7 @@ _RENDER_TIMEOUT_S = 90
 _server_lock = threading.Lock()   # guards the one kaleido server of the process
 _render_lock = threading.Lock()   # the kaleido server answers one request at a time
 _server_started = False
-_broken: str | None = None        # set when the browser failed: later calls fail fast
+_broken: ImageExportError | None = None   # the browser failed: later calls fail fast
 _warmed = False
 _CACHE_SIZE = 64                  # images kept in memory (a chart PNG is ~100-300 kB)
 _image_cache: OrderedDict[str, bytes] = OrderedDict()
@@ -369,7 +364,18 @@ _cache_lock = threading.Lock()
 
 
 class ImageExportError(RuntimeError):
-    """Chart images cannot be produced; `str(error)` is a French message for the user."""
+    """Chart images cannot be produced; `str(error)` (and `message`) is a French message for
+    the user, `code` its entry in the error catalogue (`errors.CATALOGUE`)."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+    @classmethod
+    def of(cls, code: str, /, **params) -> "ImageExportError":
+        """The error of catalogue entry `code`, its message filled from `params`."""
+        return cls(CATALOGUE[code].template.format(**params), code)
 
 
 def browser_path() -> str | None:
@@ -379,16 +385,19 @@ def browser_path() -> str | None:
     return path if path and os.path.isfile(path) and os.access(path, os.X_OK) else None
 
 
+def image_export_problem() -> ImageExportError | None:
+    """Why chart images are unavailable, as the error to raise; None when they are available."""
+    if _broken is not None:
+        return ImageExportError(_broken.message, _broken.code)   # a fresh one, no traceback
+    if browser_path() is None:
+        return ImageExportError.of("chromium_introuvable", path=settings.get("chromium_path"))
+    return None
+
+
 def image_export_message() -> str:
     """Why chart images are unavailable, in French; empty when they are available."""
-    if _broken:
-        return _broken
-    if browser_path() is None:
-        path = settings.get("chromium_path")
-        return (f"Export d'image indisponible : navigateur Chromium introuvable ({path}). "
-                "Installez le paquet Debian « chromium » ou indiquez son chemin dans "
-                "CTG_CHROMIUM_PATH. Les tableaux et le reste de l'application fonctionnent.")
-    return ""
+    problem = image_export_problem()
+    return problem.message if problem is not None else ""
 
 
 def image_export_available() -> bool:
@@ -405,7 +414,7 @@ def _ensure_server() -> None:
             return
         path = browser_path()
         if path is None:
-            raise ImageExportError(image_export_message())
+            raise image_export_problem()
         # choreographer reads BROWSER_PATH when no explicit path is given: set both so that any
         # kaleido call in the process finds Debian's chromium, never a downloaded one.
         os.environ["BROWSER_PATH"] = path
@@ -448,12 +457,11 @@ def _render(fig_dict: dict, opts: dict) -> bytes:
 
     _ensure_server()
     with _render_lock:
-        if _broken:
-            raise ImageExportError(_broken)
+        if _broken is not None:
+            raise image_export_problem()
         if not _server_alive():
-            _broken = ("Export d'image indisponible : le navigateur Chromium n'a pas pu démarrer "
-                       f"({browser_path()}).")
-            raise ImageExportError(_broken)
+            _broken = ImageExportError.of("chromium_ne_demarre_pas", path=browser_path())
+            raise image_export_problem()
         result: dict = {}
 
         def call():
@@ -466,11 +474,10 @@ def _render(fig_dict: dict, opts: dict) -> bytes:
         worker.start()
         worker.join(_RENDER_TIMEOUT_S)
         if worker.is_alive():
-            _broken = ("Export d'image indisponible : le navigateur Chromium ne répond pas "
-                       f"(plus de {_RENDER_TIMEOUT_S} s).")
-            raise ImageExportError(_broken)
+            _broken = ImageExportError.of("chromium_ne_repond_pas", seconds=_RENDER_TIMEOUT_S)
+            raise image_export_problem()
         if "error" in result:
-            raise ImageExportError(f"Export d'image impossible : {result['error']}") \
+            raise ImageExportError.of("image_impossible", detail=result["error"]) \
                 from result["error"]
         return result["image"]
 
@@ -519,8 +526,9 @@ def figure_to_image(fig, fmt: str = "png", *, scale: float = 2, width: int | Non
     fmt = fmt.lower()
     if fmt not in IMAGE_FORMATS:
         raise ValueError(f"Format d'image non pris en charge : {fmt} (png, svg ou pdf).")
-    if browser_path() is None or _broken:
-        raise ImageExportError(image_export_message())
+    problem = image_export_problem()
+    if problem is not None:
+        raise problem
     ready = figure_for_export(fig, title=title, source=source, data_date=data_date)
     layout = ready.layout
     opts = {"format": fmt, "scale": scale,

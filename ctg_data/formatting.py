@@ -1,7 +1,8 @@
 """French formatting of numbers, rates and dates, plotly number formats, and the palette: one
 fixed, colour-blind-safe colour per childcare mode, comparison level, ALSH period and plan band,
-so that the same thing has the same colour on every chart and export. (Excel number formats
-live in `ctg_data.exports.NUMBER_FORMATS`.)
+so that the same thing has the same colour on every chart and export; user text made inert
+for Streamlit's Markdown and HTML, and the layout of a table on screen. (How each kind of
+value is shown, printed and written to Excel: `ctg_data.kinds`.)
 
 Conventions (CLDR « fr », what INSEE and the Cnaf print):
 - thousands separator: the narrow no-break space U+202F (``NNBSP``) — everywhere, including
@@ -271,6 +272,32 @@ def fr_short_date(d) -> str:
     return value.strftime("%d/%m/%Y")
 
 
+def _paris(moment):
+    try:
+        from zoneinfo import ZoneInfo
+        return moment.astimezone(ZoneInfo("Europe/Paris"))
+    except Exception:  # no time zone database: the UTC date is still right to a few hours
+        return moment
+
+
+def local_date(moment) -> str:
+    """A stored UTC timestamp as the French date of Paris (« 12 mars 2024 »)."""
+    return MISSING if moment is None else fr_date(_paris(moment))
+
+
+def local_datetime(moment) -> str:
+    """A stored UTC timestamp as Paris time: « 12/03/2024 à 9 h 05 »."""
+    if moment is None:
+        return MISSING
+    moment = _paris(moment)
+    return f"{moment:%d/%m/%Y} à {moment.hour} h {moment:%M}"
+
+
+# How a version came to be, as the version tables say it (storage `kind`).
+VERSION_KINDS = {"import": "Import d'un classeur", "edit": "Modification dans l'application",
+                 "restore": "Restauration", "opendata": "Données ouvertes"}
+
+
 # --- user text in terminals, charts and documents -----------------------------------------
 
 # C0 controls (ESC, NUL, line breaks…), DEL and C1 controls: what a terminal may interpret.
@@ -315,6 +342,128 @@ def wrap_label(text: object, width: int = 28, max_lines: int = 3) -> str:
         rest = " ".join(lines[max_lines - 1:])
         lines = lines[:max_lines - 1] + [rest[:width - 1].rstrip() + "…"]
     return "<br>".join(escape_plotly(line) for line in lines)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]()<>#|~$&])")
+_MD_LINE_START = re.compile(r"^(\s*)(?:([-+=>])|(\d+)([.)]))", re.MULTILINE)
+# Streamlit's Markdown also turns text into links, emoji and icons after parsing, where a
+# backslash no longer counts: bare URLs (`http://…`, `www.…`), e-mail addresses, `:smile:`,
+# `:material/home:`, `:red[…]`. A WORD JOINER (U+2060, invisible, no width) after the `:` or
+# `@`, or inside `www.`, breaks those patterns without changing what the reader sees.
+_WORD_JOINER = "\u2060"
+_MD_AUTOLINKS = re.compile(r":(?=[\w/+-])|@(?=\w)|(?<![\w.])(www)(?=\.)", re.IGNORECASE)
+
+
+def escape_md(text: object) -> str:
+    """Text from a user file made inert for Streamlit's Markdown (st.markdown, headings and
+    widget labels): no emphasis, links, images, autolinks, HTML, entities, maths, emoji or icon
+    shortcodes, list or heading markers (the text reads exactly as typed)."""
+    text = _MD_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
+    text = _MD_AUTOLINKS.sub(lambda m: (m.group(1) or m.group()) + _WORD_JOINER, text)
+
+    def inert(m: re.Match) -> str:
+        if m.group(2):
+            return m.group(1) + "\\" + m.group(2)
+        return m.group(1) + m.group(3) + "\\" + m.group(4)
+    return _MD_LINE_START.sub(inert, text)
+
+
+# --- tables on screen ------------------------------------------------------------------------
+
+# The width a table has on a 1280 px screen with the sidebar open, and the width of one
+# character of the grid's font (both in pixels, generous): what decides the layout below.
+TABLE_WIDTH_PX = 820
+_CHAR_PX = 7.6
+_CELL_PADDING_PX = 22
+# Columns that decide the reading of a table: kept at the left edge, always visible.
+DECISIVE_COLUMNS = ("Niveau d'atteinte", "Niveau", "Gravité", "Message", "Statut")
+# Beyond this many columns a table scrolls sideways rather than wrapping into the page.
+MAX_FITTED_COLUMNS = 14
+
+
+def table_layout(shown: pd.DataFrame) -> tuple[dict, int | None]:
+    """The column settings (`{column: {"width": px, "pinned": True | None}}`, what
+    `st.dataframe(column_config=…)` takes) and row height that make `shown` (French text)
+    fit a 1280 px screen. When its columns would be wider than the page, each column gets at
+    least the width of its header (headers do not wrap) and of its longest word, the rest of
+    the page goes to the columns that need it most, and the rows are three lines high so that
+    texts wrap (the grid wraps text when rows are taller than 4 rem); the decisive columns
+    (`DECISIVE_COLUMNS`) stay pinned at the left. ({}, None) when the table fits as it is."""
+    if shown.empty or not len(shown.columns):
+        return {}, None
+    minimum, wanted = {}, {}
+    # One conversion of the shown cells, then plain Python: tables here are small, and pandas'
+    # per-column string methods cost more than the work itself at each rerun.
+    texts = shown.head(200).astype(str).to_numpy()
+    for index, col in enumerate(shown.columns):
+        cells = texts[:, index]
+        longest = max(map(len, cells), default=0)
+        word = max((len(w) for text in cells for w in text.split()), default=0)
+        header = len(str(col)) * _CHAR_PX + _CELL_PADDING_PX
+        # A long word (a place name) may be cut rather than widen the table past the page.
+        minimum[col] = min(max(header, min(word, 12) * _CHAR_PX + _CELL_PADDING_PX), 220)
+        wanted[col] = max(header, longest * _CHAR_PX + _CELL_PADDING_PX)
+    if sum(wanted.values()) <= TABLE_WIDTH_PX:
+        return {}, None
+    if len(shown.columns) > MAX_FITTED_COLUMNS:
+        # A wide table of figures (one row per territory…) cannot be squeezed into the page
+        # without unreadable columns: it scrolls sideways, its decisive columns pinned.
+        return {c: {"pinned": True} for c in shown.columns if c in DECISIVE_COLUMNS}, None
+    spare = max(0.0, TABLE_WIDTH_PX - sum(minimum.values()))
+    need = {c: max(0.0, wanted[c] - minimum[c]) for c in shown.columns}
+    total_need = sum(need.values()) or 1.0
+    width = {c: int(minimum[c] + spare * need[c] / total_need) for c in shown.columns}
+    config = {c: {"width": width[c],
+                  "pinned": True if c in DECISIVE_COLUMNS and width[c] <= 220 else None}
+              for c in shown.columns}
+    wraps = any(width[c] + 1 < wanted[c] for c in shown.columns)
+    return config, (70 if wraps else None)
+
+
+# Fits the page at 1280 px: headers and texts wrap (between words, hyphenated in French), a
+# column is never narrower than its longest word; only a word longer than the page itself
+# (a pasted address) would scroll, inside the table's frame, never the page.
+_TEXT_TABLE_CSS = (
+    "<style>div.ctg-texte-cadre{overflow-x:auto;max-width:100%}"
+    "table.ctg-texte{width:100%;border-collapse:collapse;font-size:0.9rem;"
+    "line-height:1.4}table.ctg-texte th,table.ctg-texte td{border:1px solid #D0D5DD;"
+    "padding:0.35rem 0.5rem;vertical-align:top;text-align:left;overflow-wrap:break-word;"
+    "hyphens:auto;white-space:pre-line}table.ctg-texte th{background:#F2F4F7;"
+    "font-weight:600}</style>")
+
+
+def inert_table_html(frame: pd.DataFrame) -> str:
+    """`frame` (already French text) as an HTML table where every header and cell is escaped
+    with `html.escape`: shown as typed, never as Markdown or HTML; line breaks kept."""
+    import html
+
+    def cell(tag: str, value) -> str:
+        return f"<{tag}>{html.escape(MISSING if is_missing(value) else str(value))}</{tag}>"
+
+    head = "".join(cell("th", c) for c in frame.columns)
+    body = "".join("<tr>" + "".join(cell("td", v) for v in row) + "</tr>"
+                   for row in frame.itertuples(index=False, name=None))
+    return (f"{_TEXT_TABLE_CSS}<div class=\"ctg-texte-cadre\" lang=\"fr\">"
+            f"<table class=\"ctg-texte\"><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table></div>")
+
+
+# --- key figures ---------------------------------------------------------------------------
+
+def latest_and_previous(portrait: pd.DataFrame, code: str, year: int) -> tuple:
+    """(value, year, previous value, previous year) of indicator `code` in a long table
+    (indicateur, annee, valeur — `indicators.portrait`): the value of `year` or of the latest
+    earlier year holding it, and the one before, for a key figure and its evolution. Nones
+    when the indicator has no value up to `year`."""
+    rows = portrait[(portrait["indicateur"] == code) & (portrait["annee"] <= year)
+                    & portrait["valeur"].notna()].sort_values("annee")
+    if rows.empty:
+        return None, None, None, None
+    last = rows.iloc[-1]
+    prev = rows.iloc[-2] if len(rows) > 1 else None
+    return (float(last["valeur"]), int(last["annee"]),
+            None if prev is None else float(prev["valeur"]),
+            None if prev is None else int(prev["annee"]))
 
 
 # --- plotly --------------------------------------------------------------------------------

@@ -154,7 +154,7 @@ def territory_places(store, data: CtgData) -> dict:
     leading zero), every région and France. A level with a single place holding values (a
     file filtered on one EPCI or département) is kept whole, as the charts use it then. Only
     the distinct EPCI and département places are read to decide, never their values."""
-    from ctg_data.charts import _fold
+    from ctg_data.charts.reference_levels import fold
 
     t = data.territoire
     own = str(t.get("code_insee") or "").strip()
@@ -176,7 +176,7 @@ def territory_places(store, data: CtgData) -> dict:
         if epci:
             names = epcis["nom"].fillna("").astype(str)
             match |= (names.map(normalise) == normalise(epci)) | \
-                (names.map(_fold) == _fold(epci))
+                (names.map(fold) == fold(epci))
         epci_codes = sorted(wanted | set(epcis.loc[match, "code"]))
     deps = places[places["niveau"] == "departement"]
     if dep:

@@ -90,7 +90,7 @@ def load(store):
 
 def _year_part(values: pd.Series) -> pd.Series:
     """The year (float, NaN when none) of dates or bare years « 2021 », « 2021-05-01 »
-    (indicators._year_part, on a column)."""
+    (indicators.structures._year_part, on a column)."""
     text = values.astype(object).where(values.notna(), "").astype(str).str.strip().str[:4]
     return pd.to_numeric(text.where(text.str.fullmatch(r"\d{4}")), errors="coerce")
 
@@ -246,7 +246,7 @@ def coverage_table(tables, years=None, cible=None) -> pd.DataFrame:
                 "enfants_moins_3_ans"):
         out[col] = out[col].astype("float64")
 
-    # Totals, rates, places missing (indicators._finish).
+    # Totals, rates, places missing (indicators.coverage._finish).
     enfants = out["enfants_moins_3_ans"]
     usable = enfants.notna() & (enfants != 0)
     out["places_total"] = _ordered_sum([out[f"places_{k}"] for k in COMPONENTS])

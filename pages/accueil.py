@@ -10,17 +10,17 @@ from ctg_data import references as refmod
 from ctg_data import formatting as fmt
 from ctg_data.schemas import TABLE_SHEETS
 
-data = ctg_ui.require_data()
-annee = ctg_ui.require_year(data)
+page = ctg_ui.require_data()
+data, annee = page.data, page.annee
 t = data.territoire
 
-st.title(ctg_ui.escape_md(data.nom))
+st.title(fmt.escape_md(data.nom))
 debut, fin = data.ctg_years()
 periode = f"{debut}-{fin}" if debut and fin else str(debut or fin or "période non renseignée")
 st.markdown(f"**Convention territoriale globale {periode}** — tableau de bord du comité "
             f"technique, année {annee}.")
 if t.get("avertissement"):
-    st.warning(ctg_ui.escape_md(t["avertissement"]), icon=":material/info:")
+    st.warning(fmt.escape_md(t["avertissement"]), icon=":material/info:")
 
 # --- Key figures ---------------------------------------------------------------------------
 st.header("Chiffres clés", anchor="chiffres-cles")
@@ -28,7 +28,7 @@ portrait = indicators.portrait(data)
 
 
 def portrait_metric(code: str, text, change_text, label: str | None = None) -> None:
-    value, year, prev, prev_year = ctg_ui.latest_and_previous(portrait, code, annee)
+    value, year, prev, prev_year = fmt.latest_and_previous(portrait, code, annee)
     definition = definitions.get(code)
     name = label or definition.libelle
     if value is None:
@@ -42,8 +42,8 @@ def portrait_metric(code: str, text, change_text, label: str | None = None) -> N
 
 
 cible = float(st.session_state.get("cible_taux") or settings.get("cible_taux_couverture"))
-cov = ctg_ui.coverage(data, annee, cible=cible)
-prev_cov = ctg_ui.previous_coverage(data, annee)
+cov = ctg_ui.coverage(page, cible=cible)
+prev_cov = ctg_ui.previous_coverage(page)
 
 row1 = st.columns(4)
 with row1[0]:
@@ -90,15 +90,15 @@ collectivite = (f"la commune de {data.nom}" if kind == "Commune" else f"l'EPCI {
 signataires = [s for s in (t.get("caf"), collectivite) if s]
 left, right = st.columns(2)
 with left:
-    st.markdown(f"**Période** : {ctg_ui.escape_md(periode)}")
-    st.markdown("**Signataires** : " + " et ".join(ctg_ui.escape_md(s) for s in signataires))
+    st.markdown(f"**Période** : {fmt.escape_md(periode)}")
+    st.markdown("**Signataires** : " + " et ".join(fmt.escape_md(s) for s in signataires))
 with right:
     code_label = "Code INSEE" if kind == "Commune" else "SIREN"
-    st.markdown(f"**{code_label}** : {ctg_ui.escape_md(data.code)}")
+    st.markdown(f"**{code_label}** : {fmt.escape_md(data.code)}")
     if t.get("departement"):
-        st.markdown(f"**Département** : {ctg_ui.escape_md(t['departement'])}")
+        st.markdown(f"**Département** : {fmt.escape_md(t['departement'])}")
     if t.get("epci"):
-        st.markdown(f"**Intercommunalité** : {ctg_ui.escape_md(t['epci'])}")
+        st.markdown(f"**Intercommunalité** : {fmt.escape_md(t['epci'])}")
 
 # --- Data loaded -----------------------------------------------------------------------------
 st.header("Données chargées", anchor="donnees-chargees")
@@ -134,8 +134,8 @@ else:
 st.subheader("Origine des données", anchor="origine")
 versions = ctg_ui.store().versions(data.code)
 history = pd.DataFrame([{
-    "Version": v.id, "Date": ctg_ui.local_datetime(v.created_at),
-    "Type": ctg_ui.VERSION_KINDS.get(v.kind, v.kind), "Fichier": v.file_name or None,
+    "Version": v.id, "Date": fmt.local_datetime(v.created_at),
+    "Type": fmt.VERSION_KINDS.get(v.kind, v.kind), "Fichier": v.file_name or None,
     "Auteur": v.author or None, "Résumé": v.summary or None,
     "Actuelle": "oui" if v.is_current else ""} for v in versions[:10]],
     columns=["Version", "Date", "Type", "Fichier", "Auteur", "Résumé", "Actuelle"])

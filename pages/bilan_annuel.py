@@ -5,11 +5,11 @@ their targets, the analyses and the comités of the year — and the bilan repor
 import streamlit as st
 
 import ctg_ui
-from ctg_data import bilan, editing, indicators
+from ctg_data import bilan, editing, indicators, plan_views, tables
 from ctg_data import formatting as fmt
 
-data = ctg_ui.require_data()
-annee_app = ctg_ui.require_year(data)
+page = ctg_ui.require_data()
+data, annee_app = page.data, page.annee
 st.title("Bilan annuel")
 
 debut, fin = data.ctg_years()
@@ -22,11 +22,11 @@ if st.session_state.get("ba_annee") not in years:
 annee = st.selectbox("Année du bilan", years, key="ba_annee", format_func=str)
 
 st.header("Télécharger le bilan")
-FORMATS = {"docx": "Word (DOCX)", "pdf": "PDF", "pptx": "Diaporama (PPTX)", "xlsx": "Excel (XLSX)"}
+FORMATS = {r.name: r for r in bilan.RENDERERS}  # name -> label, MIME type, extension
 left, right = st.columns([2, 1])
-choice = left.radio("Format", list(FORMATS), format_func=FORMATS.get, horizontal=True,
-                    key="ba_format")
-identity = (data.code, ctg_ui.version_id(), annee, choice)
+choice = left.radio("Format", list(FORMATS), format_func=lambda f: FORMATS[f].label,
+                    horizontal=True, key="ba_format")
+identity = (data.code, page.version_id, annee, choice)
 if not ctg_ui.can("export", data.code):
     right.caption("Le téléchargement du bilan est réservé aux éditeurs du territoire et aux "
                   "administrateurs.")
@@ -42,9 +42,9 @@ elif right.button("Préparer le bilan", key="ba_generer", type="primary",
     st.session_state["_bilan"] = (identity, content)
 ready = st.session_state.get("_bilan")
 if ready and ready[0] == identity and ctg_ui.can("export", data.code):
-    st.download_button(f"Télécharger le bilan {annee} ({FORMATS[choice]})", ready[1],
-                       file_name=f"bilan_ctg_{data.code}_{annee}.{choice}",
-                       mime=bilan.MIME_TYPES[choice], key="ba_telecharger",
+    st.download_button(f"Télécharger le bilan {annee} ({FORMATS[choice].label})", ready[1],
+                       file_name=f"bilan_ctg_{data.code}_{annee}.{FORMATS[choice].extension}",
+                       mime=FORMATS[choice].mime, key="ba_telecharger",
                        icon=":material/download:", type="primary")
 else:
     st.caption("Le bilan reprend les chiffres clés, les graphiques, les tableaux d'évaluation "
@@ -56,40 +56,43 @@ if status.empty:
     st.info("Le plan d'action est vide : saisissez-le sur la page Plan d'action.",
             icon=":material/info:")
 else:
-    ctg_ui.table_block(editing.axis_summary_table(status), f"bilan_synthese_{annee}",
-                       formats=editing.SUMMARY_FORMATS, key="ba_synthese",
-                       title=f"Synthèse par axe en {annee}",
-                       source="classeur CTG (feuille Plan d'action)")
-    overview = editing.actions_overview(data, annee)
-    for number, axe in enumerate(editing.axes(data), start=1):
-        st.subheader(ctg_ui.escape_md(axe))
+    summary = tables.TABLES["synthese_axes"]
+    table = summary.build(data, annee, status=status)
+    # This page's own title and file name for the same table.
+    ctg_ui.table_block(table, f"bilan_synthese_{annee}", formats=summary.formats_for(table),
+                       key="ba_synthese", title=f"Synthèse par axe en {annee}",
+                       source=summary.source)
+    evaluation, values = tables.TABLES["evaluation_axe"], tables.TABLES["indicateurs_axe"]
+    overview = plan_views.actions_overview(data, annee)
+    for number, axe in enumerate(plan_views.axes(data), start=1):
+        st.subheader(fmt.escape_md(axe))
         for action in overview[overview["axe"] == axe].to_dict("records"):
-            label = editing.action_label(action["numero_action"], action["action"])
-            st.markdown(f"- {fmt.band_label(action['niveau'])} · {ctg_ui.escape_md(label)} — "
-                        f"{ctg_ui.escape_md(action['statut'] or 'statut non renseigné')}")
-        ctg_ui.table_block(editing.indicator_values_table(status, axe),
-                           f"bilan_indicateurs_axe_{number}_{annee}", key=f"ba_valeurs_{number}",
-                           formats=editing.VALUES_FORMATS, title=f"Indicateurs — {axe}",
-                           source="classeur CTG (feuille Plan d'action)")
+            label = plan_views.action_label(action["numero_action"], action["action"])
+            st.markdown(f"- {fmt.band_label(action['niveau'])} · {fmt.escape_md(label)} — "
+                        f"{fmt.escape_md(action['statut'] or 'statut non renseigné')}")
+        table = values.build(data, annee, status=status, axe=axe)
+        ctg_ui.table_block(table, "bilan_" + values.file_name(annee, numero=number),
+                           key=f"ba_valeurs_{number}", formats=values.formats_for(table),
+                           title=values.title(annee, axe=axe), source=values.source)
         with st.expander("Tableau d'évaluation de l'axe", icon=":material/fact_check:"):
-            ctg_ui.text_table_block(editing.evaluation_table(data, axe, annee, status=status),
-                                    f"bilan_evaluation_axe_{number}_{annee}",
+            ctg_ui.text_table_block(evaluation.build(data, annee, status=status, axe=axe),
+                                    "bilan_" + evaluation.file_name(annee, numero=number),
                                     key=f"ba_evaluation_{number}",
-                                    title=f"Tableau d'évaluation — {axe}",
-                                    source="classeur CTG (feuille Plan d'action)")
+                                    title=evaluation.title(annee, axe=axe),
+                                    source=evaluation.source)
         analyses = status[(status["axe"].map(editing.raw_text) == axe)
                           & (status["analyse"].map(editing.raw_text) != "")]
         if len(analyses):
             st.markdown("**Analyses**")
             for r in analyses.to_dict("records"):
-                st.markdown(f"- *{ctg_ui.escape_md(r['indicateur'])}* : "
-                            f"{ctg_ui.escape_md(r['analyse'])}")
+                st.markdown(f"- *{fmt.escape_md(r['indicateur'])}* : "
+                            f"{fmt.escape_md(r['analyse'])}")
 
 st.header(f"Comités de {annee}")
-held = editing.comites_of_year(data, annee)
+spec = tables.TABLES["comites_annee"]
+held = spec.build(data, annee)
 if held.empty:
     st.caption(f"Aucun comité enregistré en {annee}.")
 else:
-    ctg_ui.table_block(editing.comites_table(held), f"comites_{annee}", key="ba_comites",
-                       title=f"Comités de {annee}",
-                       source="classeur CTG (feuilles Comités et Décisions)")
+    ctg_ui.table_block(held, spec.file_name(annee), key="ba_comites", title=spec.title(annee),
+                       source=spec.source)

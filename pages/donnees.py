@@ -31,7 +31,7 @@ st.markdown("Importer le classeur CTG du territoire (ou une partie de ses feuill
 def flash(kind: str, text: str) -> None:
     """Keep a message for the next run (the page reruns after each stored change). Messages
     quote file and territory names: made inert for markdown."""
-    st.session_state["_message_donnees"] = (kind, ctg_ui.escape_md(text))
+    st.session_state["_message_donnees"] = (kind, fmt.escape_md(text))
 
 
 message = st.session_state.pop("_message_donnees", None)
@@ -133,7 +133,7 @@ if uploaded is not None:
     found = st.session_state.get("_analyse")
     if not found or found["hash"] != digest or found["sheet"] != csv_sheet \
             or found["name"] != uploaded.name:
-        name = ctg_ui.escape_md(uploaded.name)
+        name = fmt.escape_md(uploaded.name)
         with st.status(f"Lecture et vérification de « {name} »…") as status:
             found = analyse(content, uploaded.name, csv_sheet, digest)
             st.session_state["_analyse"] = found
@@ -143,7 +143,7 @@ if uploaded is not None:
         st.success("Ce fichier vient d'être importé. Déposez un autre fichier pour continuer.",
                    icon=":material/check_circle:")
     elif found["kind"] == "unreadable":
-        st.error(ctg_ui.escape_md(found["error"]), icon=":material/error:")
+        st.error(fmt.escape_md(found["error"]), icon=":material/error:")
     elif found["kind"] == "opendata":
         label = opendata.KINDS[found["opendata_kind"]]
         st.success(f"Fichier reconnu : {label}.", icon=":material/dataset:")
@@ -157,7 +157,7 @@ if uploaded is not None:
             target = False
         else:
             st.markdown(f"Ses chiffres compléteront la feuille **Population** de "
-                        f"**{ctg_ui.escape_md(data.nom)}** (nouvelle version, l'ancienne reste "
+                        f"**{fmt.escape_md(data.nom)}** (nouvelle version, l'ancienne reste "
                         "dans l'historique).")
             target = data.code
         if target is not False and st.button("Importer ces données", key="confirmer_opendata",
@@ -206,8 +206,8 @@ if uploaded is not None:
                 for number, (label, sheet_name, count, frame) in enumerate(values):
                     title = (f"{sheet_name} — {label} ({fmt.fr_count(count, 'ligne')} dans le "
                              "fichier)")
-                    with st.expander(ctg_ui.escape_md(title), icon=":material/visibility:"):
-                        st.html(ctg_ui.inert_table_html(frame))
+                    with st.expander(fmt.escape_md(title), icon=":material/visibility:"):
+                        st.html(fmt.inert_table_html(frame))
             if st.button("Confirmer l'import", key="confirmer_import", type="primary",
                          icon=":material/save:"):
                 with st.status("Enregistrement des données…") as status:
@@ -240,7 +240,7 @@ row.download_button("Modèle de classeur vide", writing.template_workbook,
                              "d'instructions.")
 if data is not None and ctg_ui.can("export", data.code):
     row.download_button(
-        f"Données actuelles de {ctg_ui.escape_md(data.nom)}",
+        f"Données actuelles de {fmt.escape_md(data.nom)}",
         ctg_ui.audited_export(lambda: writing.write_workbook([data]),
                               "Classeur du territoire (données actuelles)."),
         file_name=f"classeur_ctg_{data.code}.xlsx", key="telecharger_donnees",
@@ -257,11 +257,11 @@ if len(infos) > 1 and all(ctg_ui.can("export", t.code) for t in infos):
 
 # --- Versions ------------------------------------------------------------------------------
 if data is not None:
-    st.header(f"Versions de {ctg_ui.escape_md(data.nom)}", anchor="versions")
+    st.header(f"Versions de {fmt.escape_md(data.nom)}", anchor="versions")
     versions = store.versions(data.code)
     table = pd.DataFrame([{
-        "Version": v.id, "Date": ctg_ui.local_datetime(v.created_at),
-        "Type": ctg_ui.VERSION_KINDS.get(v.kind, v.kind), "Auteur": v.author or None,
+        "Version": v.id, "Date": fmt.local_datetime(v.created_at),
+        "Type": fmt.VERSION_KINDS.get(v.kind, v.kind), "Auteur": v.author or None,
         "Fichier": v.file_name or None, "Résumé": v.summary or None,
         "Avertissements": len(v.warnings), "Actuelle": "oui" if v.is_current else ""}
         for v in versions])
@@ -276,15 +276,15 @@ if data is not None:
                          icon=":material/warning:"):
             for v in warned[:20]:
                 origin = f" — « {v.file_name} »" if v.file_name else ""
-                st.markdown(ctg_ui.escape_md(f"Version {v.id} du "
-                                             f"{ctg_ui.local_datetime(v.created_at)}{origin} :"))
-                st.markdown("\n".join(f"- {ctg_ui.escape_md(w)}" for w in v.warnings))
+                st.markdown(fmt.escape_md(f"Version {v.id} du "
+                                             f"{fmt.local_datetime(v.created_at)}{origin} :"))
+                st.markdown("\n".join(f"- {fmt.escape_md(w)}" for w in v.warnings))
     older = [v for v in versions if not v.is_current]
     if older and not ctg_ui.can("restore"):
         st.caption("La restauration d'une version est réservée aux administrateurs.")
     elif older:
-        labels = {v.id: f"Version {v.id} du {ctg_ui.local_datetime(v.created_at)} — "
-                        f"{ctg_ui.VERSION_KINDS.get(v.kind, v.kind)}" for v in older}
+        labels = {v.id: f"Version {v.id} du {fmt.local_datetime(v.created_at)} — "
+                        f"{fmt.VERSION_KINDS.get(v.kind, v.kind)}" for v in older}
         left, right = st.columns([3, 1], vertical_alignment="bottom")
         chosen = left.selectbox("Version à restaurer", list(labels), key="version_a_restaurer",
                                 format_func=labels.get)
@@ -326,7 +326,7 @@ if not imported:
                "sont intégrées à l'application ; les taux des communes, EPCI et départements "
                "s'importent ci-dessus depuis les fichiers de data.caf.fr.")
 else:
-    files = pd.DataFrame([{"Import": i["id"], "Date": ctg_ui.local_datetime(i["created_at"]),
+    files = pd.DataFrame([{"Import": i["id"], "Date": fmt.local_datetime(i["created_at"]),
                            "Fichier": i["file_name"] or None, "Valeurs": i["row_count"]}
                           for i in imported])
     files[["Import", "Valeurs"]] = files[["Import", "Valeurs"]].astype("int64")
@@ -347,7 +347,7 @@ else:
         "Années": (f"{e['annee_min']} à {e['annee_max']}" if e["annee_min"] != e["annee_max"]
                    else str(e["annee_min"])),
         "Dernier fichier": e["file_name"] or None,
-        "Importé le": ctg_ui.local_datetime(e["created_at"]) if e["created_at"] else None,
+        "Importé le": fmt.local_datetime(e["created_at"]) if e["created_at"] else None,
         "Choisie": "oui" if e["preferred"] else "",
         "Retenue en cas de désaccord": "oui" if e["shown"] else ""} for e in editions]),
         "editions-de-reference", key="editions_reference", title="Éditions des données de "
@@ -385,7 +385,7 @@ else:
         differ = store.reference_conflicts(codes=refmod.territory_places(store, data))
         if len(differ):
             with st.expander(f"Valeurs qui diffèrent entre éditions pour "
-                             f"{ctg_ui.escape_md(data.nom)} et ses niveaux de comparaison "
+                             f"{fmt.escape_md(data.nom)} et ses niveaux de comparaison "
                              f"({fmt.fr_number(len(differ))})"):
                 st.dataframe(pd.DataFrame({"Valeur (autre édition) → valeur affichée":
                                            opendata.conflict_lines(differ)}),
@@ -397,7 +397,7 @@ else:
                                      "valeur": "Valeur", "source": "Source",
                                      "edition": "Édition"})
         with st.expander(f"{fmt.fr_count(len(refs), 'valeur', 'valeurs')} de référence pour "
-                         f"{ctg_ui.escape_md(data.nom)} et ses niveaux de comparaison"):
+                         f"{fmt.escape_md(data.nom)} et ses niveaux de comparaison"):
             ctg_ui.table_block(shown, "donnees-de-reference", key="references",
                                formats={"Année": "year", "Valeur": "decimal"})
 
@@ -410,6 +410,6 @@ if ctg_ui.can("accounts"):
                 "restaurations, commentaires, exports de tableaux d'effectifs, connexions et "
                 "changements de droits. Le journal ne se modifie pas depuis l'application.")
     journal = audit.entries_frame(store, limit=1000)
-    journal["Date"] = [ctg_ui.local_datetime(d) for d in journal["Date"]]
+    journal["Date"] = [fmt.local_datetime(d) for d in journal["Date"]]
     with st.expander(f"Dernières opérations ({fmt.fr_number(len(journal))})", expanded=False):
         st.dataframe(journal, hide_index=True, width="stretch", key="journal_audit")

@@ -5,11 +5,12 @@ projet enters a year's value, the results obtained, the analysis and the status.
 import streamlit as st
 
 import ctg_ui
-from ctg_data import editing, indicators
+from ctg_data import editing, indicators, plan_views, tables
+from ctg_data import formatting as fmt
 from ctg_data.schemas import STATUTS_ACTION
 
-data = ctg_ui.require_data()
-annee = ctg_ui.require_year(data)
+page = ctg_ui.require_data()
+data, annee = page.data, page.annee
 
 st.title("Évaluation par axe")
 st.caption(f"Niveau d'atteinte de chaque indicateur avec la dernière valeur connue en {annee} "
@@ -21,24 +22,24 @@ if status.empty:
     ctg_ui.empty_state("Le plan d'action de ce territoire est vide.")
 
 st.header("Synthèse par axe")
-ctg_ui.table_block(editing.axis_summary_table(status), f"synthese_axes_{annee}",
-                   formats=editing.SUMMARY_FORMATS, key="ev_synthese",
-                   title=f"Synthèse de l'évaluation par axe en {annee}",
-                   source="classeur CTG (feuille Plan d'action)")
-ctg_ui.chart_block("plan_axes", data, annee, key="ev_plan_axes")
+summary = tables.TABLES["synthese_axes"]
+table = summary.build(data, annee, status=status)
+ctg_ui.table_block(table, summary.file_name(annee), formats=summary.formats_for(table),
+                   key="ev_synthese", title=summary.title(annee), source=summary.source)
+ctg_ui.chart_block("plan_axes", page, key="ev_plan_axes", with_references=False)
 
-for number, axe in enumerate(editing.axes(data), start=1):
-    st.header(ctg_ui.escape_md(axe))
+evaluation, values = tables.TABLES["evaluation_axe"], tables.TABLES["indicateurs_axe"]
+for number, axe in enumerate(plan_views.axes(data), start=1):
+    st.header(fmt.escape_md(axe))
     st.subheader("Tableau d'évaluation")
-    ctg_ui.text_table_block(editing.evaluation_table(data, axe, annee, status=status),
-                            f"evaluation_axe_{number}_{annee}", key=f"ev_tableau_{number}",
-                            title=f"Tableau d'évaluation — {axe}",
-                            source="classeur CTG (feuille Plan d'action)")
+    ctg_ui.text_table_block(evaluation.build(data, annee, status=status, axe=axe),
+                            evaluation.file_name(annee, numero=number), key=f"ev_tableau_{number}",
+                            title=evaluation.title(annee, axe=axe), source=evaluation.source)
     st.subheader("Indicateurs : valeurs, cibles et atteinte")
-    ctg_ui.table_block(editing.indicator_values_table(status, axe),
-                       f"indicateurs_axe_{number}_{annee}", key=f"ev_valeurs_{number}",
-                       formats=editing.VALUES_FORMATS, title=f"Indicateurs — {axe}",
-                       source="classeur CTG (feuille Plan d'action)")
+    table = values.build(data, annee, status=status, axe=axe)
+    ctg_ui.table_block(table, values.file_name(annee, numero=number), key=f"ev_valeurs_{number}",
+                       formats=values.formats_for(table), title=values.title(annee, axe=axe),
+                       source=values.source)
 
 if not ctg_ui.editing_allowed():
     st.stop()
@@ -51,7 +52,7 @@ st.session_state.setdefault("ev_annee", editing.entry_year(data, annee))
 year = right.number_input("Année de la valeur", min_value=1990, max_value=2100, step=1,
                           key="ev_annee")
 plan_row = data.table("plan_action").iloc[row]
-ctg_ui.form_values("ev", (data.code, ctg_ui.version_id(), row, year), {
+ctg_ui.form_values("ev", (data.code, page.version_id, row, year), {
     "ev_valeur": editing.raw_text(plan_row.get(str(year))),
     "ev_resultats": editing.raw_text(plan_row["resultats_obtenus"]),
     "ev_analyse": editing.raw_text(plan_row["analyse"]),
@@ -60,7 +61,7 @@ ctg_ui.form_values("ev", (data.code, ctg_ui.version_id(), row, year), {
 with st.form("ev_formulaire", border=True):
     unite = editing.raw_text(plan_row["unite"])
     st.text_input(f"Valeur observée en {year}"
-                  + (f" ({ctg_ui.escape_md(unite)})" if unite else ""),
+                  + (f" ({fmt.escape_md(unite)})" if unite else ""),
                   key="ev_valeur", help="Un nombre (ex. 12 ou 12,5) ; vide si non connue.")
     st.text_area("Résultats obtenus", key="ev_resultats", height=90)
     st.text_area("Analyse globale", key="ev_analyse", height=110)

@@ -5,51 +5,52 @@ forms to edit the fiche or add a new action."""
 import streamlit as st
 
 import ctg_ui
-from ctg_data import charts, editing
+from ctg_data import charts, editing, plan_views
+from ctg_data import formatting as fmt
 from ctg_data.model import plan_years
 from ctg_data.schemas import FICHES_ACTIONS
 
-data = ctg_ui.require_data()
-annee = ctg_ui.require_year(data)
+page = ctg_ui.require_data()
+data, annee = page.data, page.annee
 st.title("Fiches actions")
 
-numbers = editing.fiche_numbers(data)
+numbers = plan_views.fiche_numbers(data)
 if not numbers and not ctg_ui.editing_allowed():
     ctg_ui.empty_state("Aucune fiche action n'est encore saisie pour ce territoire.")
 
 
 def fiche_title(numero: str) -> str:
-    return editing.action_label(numero, editing.fiche(data, numero)["intitule"])
+    return plan_views.action_label(numero, plan_views.fiche(data, numero)["intitule"])
 
 
 if numbers:
     numero = st.selectbox("Action", numbers, format_func=fiche_title, key="fa_fiche")
-    fiche = editing.fiche(data, numero)
-    st.header(ctg_ui.escape_md(fiche_title(numero)))
+    fiche = plan_views.fiche(data, numero)
+    st.header(fmt.escape_md(fiche_title(numero)))
     if fiche["axe"]:
-        st.caption(ctg_ui.escape_md(fiche["axe"]))
+        st.caption(fmt.escape_md(fiche["axe"]))
     if not fiche["exists"]:
         st.info("Cette action figure au plan d'action mais n'a pas encore de fiche : "
                 "complétez-la ci-dessous.", icon=":material/info:")
     left, right = st.columns(2)
     for i, (label, text) in enumerate(fiche["fields"]):
         with (left if i % 2 == 0 else right):
-            st.markdown(f"**{ctg_ui.escape_md(label)}**")
-            st.markdown(ctg_ui.escape_md(text) if text else "—")
+            st.markdown(f"**{fmt.escape_md(label)}**")
+            st.markdown(fmt.escape_md(text) if text else "—")
 
     st.subheader("Indicateurs de l'action")
-    status = editing.fiche_indicators(data, numero, annee)
+    status = plan_views.fiche_indicators(data, numero, annee)
     plan = data.table("plan_action")
     years = plan_years(plan)
     if status.empty:
         st.caption("Aucun indicateur n'est rattaché à cette action dans le plan d'action.")
     for r in status.to_dict("records"):
         row = int(r["row"])
-        st.markdown(f"**{ctg_ui.escape_md(r['indicateur'])}** — "
-                    f"{editing.direction_text(r['sens'])}")
-        if editing.is_numeric_indicator(data, row):
+        st.markdown(f"**{fmt.escape_md(r['indicateur'])}** — "
+                    f"{plan_views.direction_text(r['sens'])}")
+        if plan_views.is_numeric_indicator(data, row):
             plan_row = plan.iloc[row].to_dict()
-            dated = {"version_date": ctg_ui.current_territory().updated_at}
+            dated = {"version_date": page.updated_at}
             fig = charts.plan_indicator_figure(r, plan_row, years, **dated)
             ctg_ui.figure_block(
                 fig, data, f"indicateur_{numero}_{row}", key=f"fa_graphique_{row}",
@@ -61,7 +62,7 @@ if numbers:
 
     # The value form lists the indicators followed by numbers, in chart order; the others
     # follow their status (page Évaluation par axe).
-    rows = [int(r) for r in status["row"] if editing.is_numeric_indicator(data, int(r))]
+    rows = [int(r) for r in status["row"] if plan_views.is_numeric_indicator(data, int(r))]
     if ctg_ui.editing_allowed() and rows:
         st.subheader("Saisir une valeur")
         labels = dict(zip(status["row"].astype(int), status["indicateur"].map(editing.raw_text)))
@@ -69,12 +70,12 @@ if numbers:
         row = a.selectbox("Indicateur", rows, format_func=labels.get, key="fa_indicateur")
         st.session_state.setdefault("fa_annee", editing.entry_year(data, annee))
         year = b.number_input("Année", min_value=1990, max_value=2100, step=1, key="fa_annee")
-        ctg_ui.form_values("fa_valeur", (data.code, ctg_ui.version_id(), row, year),
+        ctg_ui.form_values("fa_valeur", (data.code, page.version_id, row, year),
                            {"fa_valeur": editing.raw_text(plan.iloc[row].get(str(year)))})
         with st.form("fa_formulaire_valeur"):
             unite = editing.raw_text(plan.iloc[row]["unite"])
             st.text_input(f"Valeur observée en {year}"
-                          + (f" ({ctg_ui.escape_md(unite)})" if unite else ""),
+                          + (f" ({fmt.escape_md(unite)})" if unite else ""),
                           key="fa_valeur", help="Un nombre (ex. 12 ou 12,5) ; vide si non connue.")
             # An unusual value (more than 10 times the previous one…) is saved once confirmed.
             if st.session_state.get("_fa_a_confirmer") == (row, year):
@@ -125,7 +126,7 @@ if numbers:
     if len(found):
         with st.expander("Modifier la fiche", icon=":material/edit:"):
             current = found.iloc[0]
-            ctg_ui.form_values("fa_modif", (data.code, ctg_ui.version_id(), numero),
+            ctg_ui.form_values("fa_modif", (data.code, page.version_id, numero),
                                {f"fa_m_{c.key}": editing.raw_text(current[c.key]) for c in FIELDS})
             with st.form("fa_formulaire_fiche"):
                 fiche_inputs("fa_m")
@@ -138,7 +139,7 @@ if numbers:
                                     key="fa_fiche", title="Historique de la fiche")
 
 with st.expander("Nouvelle action (fiche)", icon=":material/add:"):
-    ctg_ui.form_values("fa_nouvelle", (data.code, ctg_ui.version_id()),
+    ctg_ui.form_values("fa_nouvelle", (data.code, page.version_id),
                        {f"fa_n_{c.key}": "" for c in FIELDS})
     with st.form("fa_formulaire_nouvelle"):
         fiche_inputs("fa_n")

@@ -2,16 +2,15 @@
 and département references of the same year, its evolution, the places missing to reach the
 target the comité sets, the RPE and waiting-list ratios, and the needs sheet."""
 
-import pandas as pd
 import streamlit as st
 
 import ctg_ui
-from ctg_data import definitions, indicators, references as refmod
+from ctg_data import definitions, kinds, tables
 from ctg_data import formatting as fmt
+from ctg_data import references as refmod
 
-data = ctg_ui.require_data()
-annee = ctg_ui.require_year(data)
-refs = ctg_ui.references()
+page = ctg_ui.require_data()
+data, annee, refs = page.data, page.annee, page.references
 
 st.title("Offre et besoins")
 st.markdown("L'offre d'accueil des enfants de moins de 3 ans rapportée aux besoins : taux de "
@@ -19,8 +18,8 @@ st.markdown("L'offre d'accueil des enfants de moins de 3 ans rapportée aux beso
 
 # --- Target --------------------------------------------------------------------------------
 cible = ctg_ui.target_input("cible")
-cov = ctg_ui.coverage(data, annee, cible=cible)
-prev = ctg_ui.previous_coverage(data, annee)
+cov = ctg_ui.coverage(page, cible=cible)
+prev = ctg_ui.previous_coverage(page)
 
 # --- Key figures ---------------------------------------------------------------------------
 st.header(f"Taux de couverture {annee}", anchor="taux")
@@ -51,10 +50,10 @@ with cols[3]:
                   fmt.fr_number(cov.places.get("hors_territoire")),
                   help=definitions.get("hors_territoire").definition
                   + " Ces places ne sont pas comptées dans le taux.")
-for alerte in cov.alertes:
+for alerte in cov.problems:
     # EAJE neither PSU nor PAJE: offer outside the Cnaf-comparable rate, named (issue 10 §6).
-    if alerte.startswith(indicators.AUTRE_ALERT):
-        st.warning(ctg_ui.escape_md(alerte) + f" Total : "
+    if alerte.code == "couverture_financement_autre":
+        st.warning(fmt.escape_md(alerte.message) + f" Total : "
                    f"{fmt.fr_count(cov.places.get('hors_taux_autre'), 'place')} hors du taux.",
                    icon=":material/warning:")
 st.caption("Taux théorique : une place peut être vacante ou partagée par plusieurs enfants à "
@@ -66,23 +65,17 @@ ctg_ui.methodology(("taux_couverture_global", "taux_couverture_eaje",
                     "places_manquantes", "hors_territoire"),
                    alertes=cov.alertes, detail=cov.detail)
 
-ctg_ui.chart_block("places_modes", data, annee, refs, cible=cible)
+ctg_ui.chart_block("places_modes", page, cible=cible)
 
 # --- References ----------------------------------------------------------------------------
 st.header("Comparaison avec les références", anchor="references")
-ctg_ui.chart_block("couverture_references", data, annee, refs, cible=cible)
+ctg_ui.chart_block("couverture_references", page, cible=cible)
 comparison = ctg_ui.stored_result(("comparaison",), lambda: refmod.comparison(data, annee, refs),
                                 data, annee, refs)
-codes = ["taux_couverture_global", "taux_couverture_eaje", "taux_couverture_individuel",
-         "taux_couverture_prescolarisation"]
-table = comparison[["libelle", "source", "edition", *codes]].rename(columns={
-    "libelle": "Territoire", "source": "Source", "edition": "Édition",
-    **{c: definitions.get(c).libelle for c in codes}})
-table["Édition"] = table["Édition"].where(table["Édition"].astype(str).str.len() > 0, None)
-ctg_ui.table_block(table, f"taux-couverture-references-{annee}",
-                   formats={definitions.get(c).libelle: "rate" for c in codes},
-                   key="comparaison_taux", source="Classeur CTG ; Cnaf (data.caf.fr)",
-                   title=f"Taux de couverture (places pour 100 enfants), {annee}")
+spec = tables.TABLES["couverture_references"]
+table = spec.build(data, annee, refs, comparison=comparison)
+ctg_ui.table_block(table, spec.file_name(annee), formats=spec.formats_for(table),
+                   key="comparaison_taux", source=spec.source, title=spec.title(annee))
 if len(comparison) < 2:
     st.info(f"Aucune valeur de référence publiée pour {annee} : importez les taux de couverture "
             "de la Caf (data.caf.fr, fichiers txcouv_pe_*) depuis la page Données.",
@@ -92,10 +85,10 @@ st.caption("Le taux du territoire est calculé par l'application à partir du cl
            "révisées vers 2018-2020 : comparer des éditions différentes demande de la prudence.")
 
 st.header("Évolution", anchor="evolution")
-ctg_ui.chart_block("couverture_evolution", data, annee, refs, cible=cible)
+ctg_ui.chart_block("couverture_evolution", page, cible=cible)
 
 st.header("Places manquantes", anchor="places-manquantes")
-ctg_ui.chart_block("places_manquantes", data, annee, refs, cible=cible)
+ctg_ui.chart_block("places_manquantes", page, cible=cible)
 
 # --- Ratios --------------------------------------------------------------------------------
 st.header("Relais petite enfance et demandes en attente", anchor="ratios")
@@ -109,25 +102,19 @@ with cols[1]:
     ctg_ui.metric("Demandes d'accueil en attente pour 100 enfants de moins de 3 ans",
                   fmt.fr_number(cov.demandes_pour_100, 1),
                   help=definitions.get("demandes_pour_100").definition)
-ctg_ui.chart_block("rpe_attente", data, annee, refs, cible=cible)
-ctg_ui.chart_block("assistantes_maternelles", data, annee, refs, cible=cible)
+ctg_ui.chart_block("rpe_attente", page, cible=cible)
+ctg_ui.chart_block("assistantes_maternelles", page, cible=cible)
 
 # --- Needs ---------------------------------------------------------------------------------
 st.header("Besoins exprimés", anchor="besoins")
-besoins = data.table("besoins")
-if besoins.empty:
+spec = tables.TABLES["besoins"]
+table = spec.build(data, annee)
+if table.empty:
     st.info("La feuille Besoins est vide : résultats d'enquêtes, listes d'attente et besoins "
             "repérés s'y saisissent (une ligne par observation).", icon=":material/info:")
 else:
-    besoins = besoins.sort_values(["annee", "theme", "indicateur"],
-                                  ascending=[False, True, True], na_position="last")
-    table = pd.DataFrame({"Année": besoins["annee"], "Thème": besoins["theme"],
-                          "Indicateur": besoins["indicateur"], "Valeur": besoins["valeur"],
-                          "Unité": besoins["unite"], "Source": besoins["source"]})
-    table = table.reset_index(drop=True)
-    shown = ctg_ui.display_frame(table, {"Année": "year"})
     # Each observation has its own unit: « 38 % », « 45 familles »…
-    shown["Valeur"] = [fmt.fr_value(v, u) for v, u in zip(table["Valeur"], table["Unité"])]
-    ctg_ui.table_block(table, "besoins", formats={"Année": "year", "Valeur": "decimal"},
-                       key="besoins", display=shown, source="Classeur CTG, feuille Besoins",
-                       title="Besoins exprimés")
+    shown = tables.besoins_display(table, kinds.display_frame(table, {"Année": "year"}))
+    ctg_ui.table_block(table, spec.file_name(annee), formats=spec.formats_for(table),
+                       key="besoins", display=shown, source=spec.source,
+                       title=spec.title(annee))

@@ -7,45 +7,47 @@ import datetime as dt
 import streamlit as st
 
 import ctg_ui
-from ctg_data import editing, plan_charts
+from ctg_data import charts, editing, plan_views, tables
 from ctg_data import formatting as fmt
 from ctg_data.schemas import INSTANCES, STATUTS_DECISION
 
-data = ctg_ui.require_data()
+page = ctg_ui.require_data(year=False)
+data = page.data
 st.title("Pilotage")
 st.caption("Comité technique 3 à 4 fois par an, comité de pilotage une fois par an "
            "(annexe 2 de la convention).")
 today = dt.date.today()
 
-nxt = editing.next_comite(data, today)
+nxt = plan_views.next_comite(data, today)
 if nxt:
-    st.info(f"**Prochaine réunion : {ctg_ui.escape_md(nxt['instance'])} le "
+    st.info(f"**Prochaine réunion : {fmt.escape_md(nxt['instance'])} le "
             f"{fmt.fr_date(nxt['date'])}**"
-            + (f" — {ctg_ui.escape_md(nxt['lieu'])}" if nxt.get("lieu") else "")
-            + (f"  \nOrdre du jour : {ctg_ui.escape_md(nxt['ordre_du_jour'])}"
+            + (f" — {fmt.escape_md(nxt['lieu'])}" if nxt.get("lieu") else "")
+            + (f"  \nOrdre du jour : {fmt.escape_md(nxt['ordre_du_jour'])}"
                if nxt.get("ordre_du_jour") else ""), icon=":material/event:")
 else:
     st.info("Aucune réunion à venir n'est enregistrée.", icon=":material/event_busy:")
 
 st.header("Décisions en cours")
-pending = editing.open_decisions(data, today)
+pending = plan_views.open_decisions(data, today)
 if pending.empty:
     st.caption("Aucune décision ouverte.")
 else:
-    ctg_ui.table_block(editing.decisions_table(pending), "decisions_ouvertes",
-                       key="pi_ouvertes", title="Décisions en cours",
-                       source="classeur CTG (feuille Décisions)")
+    spec = tables.TABLES["decisions_ouvertes"]
+    ctg_ui.table_block(spec.build(data, None, decisions=pending), spec.file_name(None),
+                       key="pi_ouvertes", title=spec.title(None), source=spec.source)
 
 st.header("Calendrier des comités")
-calendar = editing.comites_calendar(data)
+calendar = plan_views.comites_calendar(data)
 if calendar.empty:
     st.caption("Aucun comité enregistré.")
 else:
-    figure = plan_charts.comites_figure(data, calendar, today.isoformat(),
-                                        version_date=ctg_ui.current_territory().updated_at)
+    figure = charts.comites_figure(data, calendar, today.isoformat(),
+                                   version_date=page.updated_at)
     ctg_ui.figure_block(figure, data, "comites", key="pi_calendrier")
-    ctg_ui.table_block(editing.comites_table(calendar), "comites", key="pi_comites",
-                       title="Comités", source="classeur CTG (feuilles Comités et Décisions)")
+    spec = tables.TABLES["comites"]
+    ctg_ui.table_block(spec.build(data, None, calendar=calendar), spec.file_name(None),
+                       key="pi_comites", title=spec.title(None), source=spec.source)
 
 if not ctg_ui.editing_allowed():
     st.stop()
@@ -60,7 +62,7 @@ else:
     ordered = open_rows + [r for r in labels if r not in open_rows]
     row = st.selectbox("Décision", ordered, format_func=labels.get, key="pi_decision")
     current = decisions.iloc[row]
-    ctg_ui.form_values("pi_suivi", (data.code, ctg_ui.version_id(), row), {
+    ctg_ui.form_values("pi_suivi", (data.code, page.version_id, row), {
         "pi_statut": editing.raw_text(current["statut"]) or "Ouverte",
         "pi_suivi": editing.raw_text(current["suivi"]),
     })
@@ -84,7 +86,7 @@ if not comites_rows.empty:
     crow = st.selectbox("Comité", [int(i) for i in order], key="pi_comite",
                         format_func=lambda i: names.get(
                             editing.raw_text(comites_rows.at[i, "date"]), str(i)))
-    ctg_ui.form_values("pi_comite_edition", (data.code, ctg_ui.version_id(), crow), {
+    ctg_ui.form_values("pi_comite_edition", (data.code, page.version_id, crow), {
         f"pi_e_{k}": editing.raw_text(comites_rows.at[crow, k])
         for k in ("lieu", "participants", "ordre_du_jour", "compte_rendu")})
     with st.form("pi_formulaire_comite_edition"):
@@ -127,7 +129,7 @@ def new_decision(d):
 left, right = st.columns(2)
 with left:
     st.header("Ajouter un comité")
-    ctg_ui.form_values("pi_nouveau_comite", (data.code, ctg_ui.version_id()), {
+    ctg_ui.form_values("pi_nouveau_comite", (data.code, page.version_id), {
         "pi_c_date": today, "pi_c_instance": INSTANCES[0], "pi_c_lieu": "",
         "pi_c_participants": "", "pi_c_ordre_du_jour": "", "pi_c_compte_rendu": ""})
     with st.form("pi_formulaire_comite"):
@@ -148,7 +150,7 @@ with right:
         st.caption("Ajoutez d'abord le comité qui prend la décision.")
     else:
         dates = list(comites)[::-1]  # most recent comité first
-        ctg_ui.form_values("pi_decision_nouvelle", (data.code, ctg_ui.version_id()), {
+        ctg_ui.form_values("pi_decision_nouvelle", (data.code, page.version_id), {
             "pi_d_comite": dates[0], "pi_d_decision": "", "pi_d_responsable": "",
             "pi_d_echeance": None})
         with st.form("pi_formulaire_decision"):

@@ -5,12 +5,13 @@ axis, field, status and referent; a form to add or edit an indicator."""
 import streamlit as st
 
 import ctg_ui
-from ctg_data import editing, plan_charts
+from ctg_data import charts, editing, plan_views
+from ctg_data import kinds
 from ctg_data import formatting as fmt
 from ctg_data.schemas import PLAN_ACTION
 
-data = ctg_ui.require_data()
-annee = ctg_ui.require_year(data)
+page = ctg_ui.require_data()
+data, annee = page.data, page.annee
 st.title("Plan d'action")
 debut, fin = data.ctg_years()
 periode = f"CTG {debut}-{fin}" if debut and fin else "période de la CTG non renseignée"
@@ -24,7 +25,7 @@ if plan.empty:
             "le classeur CTG depuis la page Données.", icon=":material/info:")
 
 if not plan.empty:
-    options = editing.filter_choices(data)
+    options = plan_views.filter_choices(data)
     cols = st.columns(4)
     filters = dict(
         axe=cols[0].multiselect("Axe", options["axe"], key="pa_axe", placeholder="Tous"),
@@ -35,7 +36,7 @@ if not plan.empty:
         referent=cols[3].multiselect("Référent", options["referent"], key="pa_referent",
                                      placeholder="Tous"),
     )
-    overview = editing.filter_plan(editing.actions_overview(data, annee), **filters)
+    overview = plan_views.filter_plan(plan_views.actions_overview(data, annee), **filters)
 
     bands = overview["niveau"].value_counts()
     metrics = st.columns(5)
@@ -45,26 +46,26 @@ if not plan.empty:
                       help="Actions dont l'indicateur le moins avancé est à ce niveau.")
 
     st.header("Calendrier")
-    timeline = plan_charts.action_timeline_figure(
-        data, overview, version_date=ctg_ui.current_territory().updated_at)
+    timeline = charts.action_timeline_figure(
+        data, overview, version_date=page.updated_at)
     ctg_ui.figure_block(timeline, data, "plan_calendrier", key="pa_calendrier")
 
     st.header("Arbre du plan")
-    tree = editing.plan_tree(data, annee, **filters)
+    tree = plan_views.plan_tree(data, annee, **filters)
     if not tree:
         st.info("Aucune action ne correspond aux filtres choisis.", icon=":material/filter_alt:")
     for champ in tree:
-        st.subheader(ctg_ui.escape_md(champ["champ"]))
+        st.subheader(fmt.escape_md(champ["champ"]))
         for axe in champ["axes"]:
-            st.markdown(f"**{ctg_ui.escape_md(axe['axe'])}**")
+            st.markdown(f"**{fmt.escape_md(axe['axe'])}**")
             for action in axe["actions"]:
                 label = (f"{fmt.band_label(action['niveau'])} · "
-                         f"{editing.action_label(action['numero_action'], action['action'])}"
+                         f"{plan_views.action_label(action['numero_action'], action['action'])}"
                          f" — {action['statut'] or 'statut non renseigné'}")
-                with st.expander(ctg_ui.escape_md(label)):
-                    table = editing.indicator_values_table(action["indicateurs"]).drop(
+                with st.expander(fmt.escape_md(label)):
+                    table = plan_views.indicator_values_table(action["indicateurs"]).drop(
                         columns=["Action"])
-                    st.dataframe(ctg_ui.display_frame(table, editing.VALUES_FORMATS),
+                    st.dataframe(kinds.display_frame(table, plan_views.VALUES_FORMATS),
                                  hide_index=True, width="stretch")
 
 if not ctg_ui.editing_allowed():
@@ -81,7 +82,7 @@ if row == NEW:
     values["pa_f_sens"] = "Hausse"
 else:
     values = {f"pa_f_{c.key}": editing.raw_text(plan.iloc[row][c.key]) for c in EDITED}
-ctg_ui.form_values("pa", (data.code, ctg_ui.version_id(), row), values)
+ctg_ui.form_values("pa", (data.code, page.version_id, row), values)
 with st.form("pa_formulaire"):
     cols = st.columns(2)
     for i, column in enumerate(EDITED):

@@ -12,10 +12,7 @@ from ctg_data import formatting as fmt
 
 KEY_FIGURES = "chiffres_cles"
 # The slides a comité reads together, in the order of the CTG's life cycle: the key figures,
-# then the key charts.
-KEY_CHARTS = ("population", "tranches_age", "familles", "taux_comparaison", "places_modes",
-              "couverture_references", "couverture_evolution", "places_manquantes",
-              "rpe_attente", "alsh_couverture", "plan_axes", "plan_atteinte")
+# then the key charts (`ChartSpec.diapositive` in ctg_data.charts.registry).
 
 # Static CSS only (no user text). The slide's chart takes the height of the screen left by the
 # slide bar (and by the comments box when the chart has comments): plotly redraws the figure
@@ -41,11 +38,11 @@ SLIDE_CSS = """
 </style>
 """
 
-data = ctg_ui.require_data()
-annee = ctg_ui.require_year(data)
-slides = [KEY_FIGURES] + [k for k in KEY_CHARTS if k in charts.CHARTS]
+page = ctg_ui.require_data()
+data, annee = page.data, page.annee
+slides = [KEY_FIGURES, *charts.SLIDES]
 TITLES = {KEY_FIGURES: "Chiffres clés"} | {k: charts.CHARTS[k].titre for k in slides[1:]}
-showing = ctg_ui.presentation()
+showing = page.presentation
 
 
 def move(step: int) -> None:
@@ -57,11 +54,11 @@ def key_figures() -> None:
     births of the year, with their evolution."""
     cible = float(st.session_state.get("cible_taux") or settings.get("cible_taux_couverture"))
     cov = indicators.coverage(data, annee, cible=cible)
-    prev = ctg_ui.previous_coverage(data, annee)
+    prev = ctg_ui.previous_coverage(page)
     portrait = indicators.portrait(data)
 
     def portrait_metric(code: str, label: str, unit: str) -> None:
-        value, year, before, before_year = ctg_ui.latest_and_previous(portrait, code, annee)
+        value, year, before, before_year = fmt.latest_and_previous(portrait, code, annee)
         change = None if value is None or before is None else value - before
         ctg_ui.metric(label + (f" ({year})" if year and year != annee else ""),
                       fmt.fr_number(value), change=change,
@@ -69,7 +66,7 @@ def key_figures() -> None:
                       since=before_year)
 
     if showing:
-        st.subheader(f"Chiffres clés {annee} — {ctg_ui.escape_md(data.nom)}", anchor=False)
+        st.subheader(f"Chiffres clés {annee} — {fmt.escape_md(data.nom)}", anchor=False)
     first, second = st.columns(3), st.columns(3)
     with first[0]:
         ctg_ui.rate_metric("Taux de couverture global (places pour 100 enfants)", "global",
@@ -85,8 +82,7 @@ def key_figures() -> None:
         portrait_metric("population", "Population", "habitant")
     with second[2]:
         portrait_metric("naissances", "Naissances", "naissance")
-    info = ctg_ui.current_territory()
-    version = f" (version du {fmt.fr_short_date(info.updated_at)})" if info else ""
+    version = f" (version du {fmt.fr_short_date(page.updated_at)})"
     with st.container(key="diapo_source"):
         st.markdown(f"Source : classeur CTG{version} — données {annee}. Évolutions depuis la "
                     "dernière année renseignée.")
@@ -97,14 +93,14 @@ def slide_comments(key: str, saved: list) -> None:
     height under the chart (it scrolls inside when they are long)."""
     with st.container(key="diapo_commentaires"):
         for c in saved:
-            who = f" — {ctg_ui.escape_md(c.author)}" if c.author else ""
-            text = ctg_ui.escape_md(c.text).replace("\n", "  \n")
-            st.markdown(f"**Commentaire du comité, {ctg_ui.local_date(c.created_at)}{who}** : "
+            who = f" — {fmt.escape_md(c.author)}" if c.author else ""
+            text = fmt.escape_md(c.text).replace("\n", "  \n")
+            st.markdown(f"**Commentaire du comité, {fmt.local_date(c.created_at)}{who}** : "
                         f"{text}")
 
 
 st.session_state["diapo"] = st.session_state.get("diapo", 0) % len(slides)
-title = f"Présentation — {ctg_ui.escape_md(data.nom)}, {annee}"
+title = f"Présentation — {fmt.escape_md(data.nom)}, {annee}"
 if showing:
     st.html(SLIDE_CSS)
 else:
@@ -136,10 +132,8 @@ if key == KEY_FIGURES:
 elif showing:
     saved = ctg_ui.chart_comments(data.code, key)
     with st.container(key="diapo_contenu"):
-        ctg_ui.slide_chart(key, data, annee, ctg_ui.references(),
-                           cible=st.session_state.get("cible_taux"))
+        ctg_ui.slide_chart(key, page, cible=st.session_state.get("cible_taux"))
         if saved:
             slide_comments(key, saved)
 else:
-    ctg_ui.chart_block(key, data, annee, ctg_ui.references(), key=f"diapo_{key}",
-                       cible=st.session_state.get("cible_taux"))
+    ctg_ui.chart_block(key, page, key=f"diapo_{key}", cible=st.session_state.get("cible_taux"))

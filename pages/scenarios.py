@@ -4,11 +4,11 @@ and see the new coverage rate and gap beside today's — nothing is stored."""
 import streamlit as st
 
 import ctg_ui
-from ctg_data import formatting as fmt
 from ctg_data import indicators
+from ctg_data import formatting as fmt
 
-data = ctg_ui.require_data()
-annee = ctg_ui.require_year(data)
+page = ctg_ui.require_data()
+data, annee = page.data, page.annee
 
 st.title("Scénarios d'évolution de l'offre")
 st.markdown("Que deviendrait le taux de couverture si l'on ouvrait ou fermait des places, ou si "
@@ -68,7 +68,7 @@ sim = indicators.scenario(data, annee, delta_places=delta, enfants_moins_3_ans=e
 st.header("Résultat", anchor="resultat")
 for limite in sim.limites:
     # A removal larger than the places there are is capped: said, never silent.
-    st.warning(ctg_ui.escape_md(limite), icon=":material/warning:")
+    st.warning(fmt.escape_md(limite), icon=":material/warning:")
 
 
 def gap(a, b):
@@ -99,5 +99,5 @@ for label, now, then, decimals, signed, sens in rows:
                       change=change or None, change_text=signed(change) if change else None,
                       sens=sens)
 
-ctg_ui.chart_block("scenario", data, annee, ctg_ui.references(), scenario=sim, cible=cible,
+ctg_ui.chart_block("scenario", page, scenario=sim, cible=cible,
                    alertes=sim.alertes, detail=sim.detail)

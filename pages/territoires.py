@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 import ctg_ui
-from ctg_data import territories, territory_charts
+from ctg_data import charts, territories
 from ctg_data import formatting as fmt
 from ctg_data.model import CtgData
 from ctg_data.references import national_references
@@ -124,7 +124,7 @@ if len(shown):
 # A figure that is not one territory's: its file names say « territoires ».
 label = CtgData({"code_insee": None, "nom": "territoires"})
 st.header("Répartition du taux de couverture", anchor="repartition")
-ctg_ui.figure_block(territory_charts.distribution_figure(shown, annee, refs), label,
+ctg_ui.figure_block(charts.distribution_figure(shown, annee, refs), label,
                     f"repartition_{annee}", key="territoires_repartition")
 
 st.header("Comparer des territoires", anchor="comparer")
@@ -137,7 +137,7 @@ st.session_state["w_territoires_comparer"] = kept if "w_territoires_comparer" in
 chosen = st.multiselect("Territoires à comparer", list(names), key="w_territoires_comparer",
                         max_selections=8, format_func=lambda c: f"{names.get(c, c)} ({c})")
 if chosen:
-    ctg_ui.figure_block(territory_charts.comparison_figure(
+    ctg_ui.figure_block(charts.comparison_figure(
         series, {c: names[c] for c in chosen}, annee, refs), label, "comparaison",
         key="territoires_comparaison")
 else:

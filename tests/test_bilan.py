@@ -15,7 +15,7 @@ from docx import Document
 from pptx import Presentation
 from pypdf import PdfReader
 
-from ctg_data import bilan, exports
+from ctg_data import bilan, exports, kinds
 from ctg_data.model import CtgData
 from ctg_data.storage import Store
 from ctg_data.workbook import load_workbook
@@ -345,8 +345,8 @@ def test_band_count_agreement():
         == ["4 atteints", "1 atteint", "2 non renseignés", "3 en retard"]
 
 
-def test_cell_text_french_numbers():
-    assert [bilan.cell_text(v, k) for v, k in ((1234.0, "int"), (53.456, "decimal"),
+def test_printed_cells_are_french_numbers():
+    assert [kinds.print_text(k, v) for v, k in ((1234.0, "int"), (53.456, "decimal"),
                                                (12.34, "percent"), (2023, "year"),
                                                (float("nan"), "int"), ("s", "int"))] == \
         ["1\u202f234", "53,5", "12,3\u202f%", "2023", "—", "s"]

@@ -498,19 +498,18 @@ def test_whole_target_written_without_decimal(sample):
 
 
 def test_comites_calendar_months_in_french(sample):
-    from ctg_data import plan_charts
-    vals, texts = plan_charts.month_ticks(["2021-01-15", "2021-06-03"])
+    vals, texts = charts.month_ticks(["2021-01-15", "2021-06-03"])
     assert texts == ["janv. 2021", "févr. 2021", "mars 2021", "avr. 2021", "mai 2021",
                      "juin 2021"]
     assert vals[0] == "2021-01-01"
     # Two years and a half: every quarter would be 11 ticks, every half-year 6.
-    vals, texts = plan_charts.month_ticks(["2021-02-10", "2023-07-01"])
+    vals, texts = charts.month_ticks(["2021-02-10", "2023-07-01"])
     assert texts == ["janv. 2021", "juil. 2021", "janv. 2022", "juil. 2022", "janv. 2023",
                      "juil. 2023"]
     calendar = pd.DataFrame({"date": ["2021-03-02", "2022-11-20"],
                              "instance": ["Comité technique", "Comité de pilotage"],
                              "ordre_du_jour": ["Diagnostic", "Bilan"]})
-    fig = plan_charts.comites_figure(sample, calendar, "2022-01-01")
+    fig = charts.comites_figure(sample, calendar, "2022-01-01")
     assert fig.layout.xaxis.ticktext[:2] == ("janv. 2021", "avr. 2021")
     assert not any(re.fullmatch(r"\d\d/\d{4}", t) for t in fig.layout.xaxis.ticktext)
     source = _annotations(fig, "source")[0].text

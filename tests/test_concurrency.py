@@ -15,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ctg_data import editing, importing, storage
+from ctg_data.model import CtgData
 from ctg_data.storage import EditConflict, Store
 from ctg_data.workbook import load_workbook
 
@@ -104,9 +105,9 @@ def test_stale_edit_of_the_same_cell_is_refused_with_the_newer_value(store):
 def test_territoire_field_and_row_removed_meanwhile(store):
     base_id = store.versions(CODE)[0].id
     base = store.load(CODE, base_id)
-    mine = storage.CtgData(base.territoire | {"caf": "Caf du Nord (Lille)"}, base.tables,
-                           base.present)
-    theirs = storage.CtgData(base.territoire | {"caf": "Caf du Nord (Roubaix)"}, base.tables, base.present)
+    mine = CtgData(base.territoire | {"caf": "Caf du Nord (Lille)"}, base.tables,
+                   base.present)
+    theirs = CtgData(base.territoire | {"caf": "Caf du Nord (Roubaix)"}, base.tables, base.present)
     store.save([theirs], kind="edit", author="Camille",
                changes=storage.changes_between(base, theirs), base_version_id=base_id)
     with pytest.raises(EditConflict) as refused:

@@ -1,9 +1,10 @@
 """Indicator definitions: complete, consistent, and the source of the methodology text."""
 
+import pandas as pd
 import pytest
 
 from ctg_data import definitions as d
-from ctg_data.schemas import PERIODES_ALSH
+from ctg_data.schemas import PERIODES_ALSH, SHEETS_BY_KEY
 
 
 def test_codes_are_unique_and_lookups_work():
@@ -74,10 +75,36 @@ def test_plan_methodology_documents_the_status_rule():
     assert "« Réalisée » = atteint" in text and "« Abandonnée » = en retard" in text
 
 
-def test_portrait_codes_match_the_portrait_function():
-    from ctg_data.indicators import _PORTRAIT
-    assert tuple(code for code, *_ in _PORTRAIT) == d.PORTRAIT_CODES
-    for code, _, den, factor in _PORTRAIT:
+@pytest.mark.parametrize("code", d.PORTRAIT_CODES)
+def test_every_portrait_definition_names_population_columns(code):
+    """portrait() reads its columns from the definition: they must exist in the Population
+    sheet (schemas), and a ratio carries its factor."""
+    population = SHEETS_BY_KEY["population"]
+    definition = d.get(code)
+    assert definition.domaine == "portrait"
+    assert population.column(definition.colonne_numerateur)
+    if definition.colonne_denominateur is not None:
+        assert population.column(definition.colonne_denominateur)
+        assert definition.facteur in (100, 1000) and definition.denominateur
+    else:
+        assert definition.facteur is None
+
+
+def test_portrait_gives_every_portrait_definition_from_its_columns():
+    """One Population row with every column: portrait() gives each portrait code, in the
+    order of the definitions, each value computed from the columns the definition names."""
+    from ctg_data.indicators import portrait
+    from ctg_data.model import CtgData
+
+    columns = [c.key for c in SHEETS_BY_KEY["population"].columns if c.key != "annee"]
+    row = {key: float(10 + i) for i, key in enumerate(columns)}
+    data = CtgData({"code_insee": "59999", "nom": "Test", "type": "Commune"},
+                   {"population": pd.DataFrame([{"annee": 2022, **row}])})
+    frame = portrait(data)
+    assert tuple(frame["indicateur"]) == d.PORTRAIT_CODES
+    for code, value in zip(frame["indicateur"], frame["valeur"]):
         definition = d.get(code)
-        if den is not None:
-            assert definition.facteur == factor
+        expected = row[definition.colonne_numerateur]
+        if definition.colonne_denominateur is not None:
+            expected = definition.facteur * expected / row[definition.colonne_denominateur]
+        assert value == pytest.approx(expected), code

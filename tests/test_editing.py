@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ctg_data import editing, importing, indicators, plan_charts, storage, writing
+from ctg_data import (charts, editing, importing, indicators, plan_views,
+                      writing)
+from ctg_data import schemas
 from ctg_data.model import CtgData
 from ctg_data.storage import Store
 
@@ -72,7 +74,7 @@ def test_value_and_analysis_edit_changes_band_and_records_changes():
     assert after.loc[0, "atteinte_pct"] == pytest.approx(100.0)
     assert after.loc[0, "niveau"] == "atteint"
     assert edit.data.table("plan_action").loc[0, "analyse"] == "Objectif tenu."
-    assert edit.data.present == frozenset(s.key for s in storage.SHEETS)
+    assert edit.data.present == frozenset(s.key for s in schemas.SHEETS)
     assert [(c.sheet, c.row_label, c.column, c.old, c.new) for c in edit.changes] == [
         ("plan_action", LABEL0, "2023", None, 6.0),
         ("plan_action", LABEL0, "analyse", None, "Objectif tenu."),
@@ -178,22 +180,22 @@ def test_comite_and_decisions_until_done():
     decision = editing.add_decision(comite.data, {"date_comite": "2023-06-15",
                                                   "decision": "Publier le bilan"})
     assert decision.ok
-    still_open = editing.open_decisions(decision.data, today=pd.Timestamp("2023-07-01").date())
+    still_open = plan_views.open_decisions(decision.data, today=pd.Timestamp("2023-07-01").date())
     assert still_open["decision"].tolist() == ["Lancer l'enquête", "Publier le bilan"]
     assert still_open["statut"].tolist() == ["Ouverte", "Ouverte"]
     assert still_open["en_retard"].tolist() == [True, False]  # échéance 30/06/2022 passée
 
     done = editing.set_decision_status(decision.data, 1, "Réalisée", "Bilan publié en juillet")
     assert done.ok
-    assert editing.open_decisions(done.data)["decision"].tolist() == ["Lancer l'enquête"]
+    assert plan_views.open_decisions(done.data)["decision"].tolist() == ["Lancer l'enquête"]
     assert [(c.column, c.old, c.new) for c in done.changes] == [
         ("statut", "Ouverte", "Réalisée"), ("suivi", None, "Bilan publié en juillet")]
-    calendar = editing.comites_calendar(done.data)
+    calendar = plan_views.comites_calendar(done.data)
     assert calendar["date"].tolist() == ["2022-03-15", "2023-06-15"]
     assert calendar.loc[1, "decisions"] == "• Publier le bilan (Réalisée)"
-    assert editing.next_comite(done.data, pd.Timestamp("2023-01-01").date())["date"] == \
+    assert plan_views.next_comite(done.data, pd.Timestamp("2023-01-01").date())["date"] == \
         "2023-06-15"
-    assert editing.next_comite(done.data, pd.Timestamp("2023-06-16").date()) is None
+    assert plan_views.next_comite(done.data, pd.Timestamp("2023-06-16").date()) is None
 
 
 def test_comite_and_decision_errors():
@@ -211,7 +213,7 @@ def test_comite_and_decision_errors():
 
 def test_evaluation_table_has_the_annex_columns():
     data = small_plan()
-    table = editing.evaluation_table(data, AXE1, 2022)
+    table = plan_views.evaluation_table(data, AXE1, 2022)
     assert list(table.columns) == ["Actions", "Indicateurs retenus", "Résultats attendus",
                                    "Résultats obtenus", "Analyse globale", "Niveau d'atteinte"]
     assert table["Actions"].tolist() == ["Action 1 : Co-construire le diagnostic"] * 2
@@ -222,16 +224,16 @@ def test_evaluation_table_has_the_annex_columns():
     assert table["Niveau d'atteinte"].tolist() == [
         "En bonne voie (83\u202f% ; 67\u202f% attendus en 2022 sur la trajectoire)",
         "Atteint (statut : réalisée)"]
-    assert editing.axes(data) == [AXE1, AXE2]
+    assert plan_views.axes(data) == [AXE1, AXE2]
     # The plan status given by a caller that shows every axis gives the same table.
     status = indicators.plan_status(data, 2022)
-    pd.testing.assert_frame_equal(editing.evaluation_table(data, AXE1, 2022, status=status),
+    pd.testing.assert_frame_equal(plan_views.evaluation_table(data, AXE1, 2022, status=status),
                                   table)
 
 
 def test_axis_summary_table_counts_bands():
     data = small_plan()
-    table = editing.axis_summary_table(indicators.plan_status(data, 2022))
+    table = plan_views.axis_summary_table(indicators.plan_status(data, 2022))
     # Axe 1: 83 % (67 % expected on the path in 2022) → en bonne voie, Réalisée → atteint.
     # Axe 2: (50 − 60) / (40 − 60) = 50 %, under 85 % of the 67 % expected → en retard.
     assert table[["Axe", "Indicateurs", "Atteint", "En bonne voie", "En retard",
@@ -241,37 +243,37 @@ def test_axis_summary_table_counts_bands():
 
 def test_actions_overview_periods_filters_and_tree():
     data = small_plan()
-    overview = editing.actions_overview(data, 2022)
+    overview = plan_views.actions_overview(data, 2022)
     assert overview[["numero_action", "debut", "fin", "periode_source", "niveau",
                      "statut"]].values.tolist() == [
         ["1", 2021, 2023, "fiche", "en bonne voie", "En cours"],
         ["2", 2022, 2023, "calendrier", "en retard", "En cours"]]
-    assert editing.filter_plan(overview, champ=["Petite enfance"])["numero_action"].tolist() == \
+    assert plan_views.filter_plan(overview, champ=["Petite enfance"])["numero_action"].tolist() == \
         ["2"]
-    assert editing.filter_plan(overview, referent=["Chef de projet"])["numero_action"].tolist() \
+    assert plan_views.filter_plan(overview, referent=["Chef de projet"])["numero_action"].tolist() \
         == ["1"]
-    tree = editing.plan_tree(data, 2022, axe=[AXE2])
+    tree = plan_views.plan_tree(data, 2022, axe=[AXE2])
     assert [c["champ"] for c in tree] == ["Petite enfance"]
     action = tree[0]["axes"][0]["actions"][0]
     assert action["indicateurs"]["indicateur"].tolist() == ["Demandes en attente"]
-    assert editing.filter_choices(data)["referent"] == ["Chef de projet",
+    assert plan_views.filter_choices(data)["referent"] == ["Chef de projet",
                                                         "Service petite enfance"]
 
 
 def test_fiche_view_and_indicator_series():
     data = small_plan()
-    fiche = editing.fiche(data, "1")
+    fiche = plan_views.fiche(data, "1")
     assert fiche["intitule"] == "Co-construire le diagnostic"
     assert dict(fiche["fields"])["Référent"] == "Chef de projet"
     assert dict(fiche["fields"])["Calendrier"] == "2021 – 2023"
-    assert editing.indicator_series(data, 2).values.tolist() == [[2021, 58.0], [2022, 50.0]]
-    assert editing.is_numeric_indicator(data, 0) and not editing.is_numeric_indicator(data, 1)
-    assert editing.fiche_indicators(data, "1", 2022)["row"].tolist() == [0, 1]
+    assert plan_views.indicator_series(data, 2).values.tolist() == [[2021, 58.0], [2022, 50.0]]
+    assert plan_views.is_numeric_indicator(data, 0) and not plan_views.is_numeric_indicator(data, 1)
+    assert plan_views.fiche_indicators(data, "1", 2022)["row"].tolist() == [0, 1]
 
 
 def test_timeline_figure_spans_each_action():
     data = small_plan()
-    fig = plan_charts.action_timeline_figure(data, editing.actions_overview(data, 2022))
+    fig = charts.action_timeline_figure(data, plan_views.actions_overview(data, 2022))
     bars = {(bar.name, tuple(bar.y)): (list(bar.base), list(bar.x)) for bar in fig.data}
     # Action 1 « en bonne voie » over 2021-2023, action 2 « en retard » over 2022-2023.
     assert list(bars.values()) == [([2020.5], [3]), ([2021.5], [2])]

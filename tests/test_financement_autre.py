@@ -56,6 +56,7 @@ def test_autre_is_outside_the_rate_and_named():
     assert alert == ["EAJE au financement « Autre » (ni PSU ni PAJE) en 2023, non comptés dans "
                      "le taux comparable à la Cnaf et montrés à part : Crèche d'entreprise "
                      "Zénith (20 places)."]
+    assert [p.code for p in c.problems] == ["couverture_financement_autre"]
     lines = dict(c.detail)
     assert lines["Crèche d'entreprise Zénith (Crèche collective, financement Autre) : hors du "
                  "taux comparable à la Cnaf, non compté"] == 20

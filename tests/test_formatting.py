@@ -180,3 +180,46 @@ def test_as_number_gives_a_float_or_none_for_missing_and_text():
     assert f.as_number(12) == 12.0 and f.as_number("12.5") == 12.5
     for missing in (None, float("nan"), pd.NA, "", "  ", "douze"):
         assert f.as_number(missing) is None
+
+
+# --- moved from the UI layer: pure helpers, tested without Streamlit -------------------------
+
+def test_local_dates_are_paris_time():
+    winter = dt.datetime(2024, 3, 12, 8, 5, tzinfo=dt.timezone.utc)     # UTC+1 in Paris
+    summer = dt.datetime(2024, 7, 1, 22, 30, tzinfo=dt.timezone.utc)    # UTC+2: next day
+    assert f.local_datetime(winter) == "12/03/2024 à 9 h 05"
+    assert f.local_date(summer) == "2 juillet 2024"
+    assert f.local_date(None) == f.local_datetime(None) == "—"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("**gras** et _souligné_", "\\*\\*gras\\*\\* et \\_souligné\\_"),
+    ("- puce", "\\- puce"), ("1. liste", "1\\. liste"), ("<b>x</b>", "\\<b\\>x\\</b\\>"),
+    ("a@b.fr", "a@\u2060b.fr"), (":smile:", ":\u2060smile:"), ("www.caf.fr", "www\u2060.caf.fr"),
+    (None, ""), (12, "12"),
+])
+def test_escape_md(text, expected):
+    assert f.escape_md(text) == expected
+
+
+def test_table_layout_of_a_narrow_table_leaves_streamlit_alone():
+    frame = pd.DataFrame({"Année": ["2023"], "Places": ["40"]})
+    assert f.table_layout(frame) == ({}, None)
+    assert f.table_layout(pd.DataFrame()) == ({}, None)
+
+
+def test_inert_table_html_escapes_every_cell():
+    html = f.inert_table_html(pd.DataFrame({"<i>En-tête</i>": ["<img src=x>", None]}))
+    assert "<img" not in html and "&lt;img src=x&gt;" in html
+    assert "&lt;i&gt;En-tête&lt;/i&gt;" in html and "<td>—</td>" in html
+
+
+def test_latest_and_previous_skip_empty_years():
+    portrait = pd.DataFrame({"indicateur": ["population"] * 3, "annee": [2020, 2021, 2022],
+                             "valeur": [100.0, float("nan"), 120.0]})
+    assert f.latest_and_previous(portrait, "population", 2022) == (120.0, 2022, 100.0, 2020)
+    assert f.latest_and_previous(portrait, "population", 2019) == (None, None, None, None)
+
+
+def test_version_kinds_are_french():
+    assert f.VERSION_KINDS["edit"] == "Modification dans l'application"

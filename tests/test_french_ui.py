@@ -11,13 +11,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import ctg_ui
-from ctg_data import charts, editing, exports
+from ctg_data import charts, editing, exports, kinds
 from ctg_data import formatting as fmt
 from ctg_data.importing import import_file, preview_values
 from ctg_data.model import CtgData
 from ctg_data.storage import Store
 from ctg_data.workbook import load_workbook
 from ctg_data.writing import write_workbook
+from ctg_ui import french
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "sample_data" / "ctg_lys_lez_lannoy.xlsx"
@@ -106,11 +107,11 @@ def test_scenario_reads_thousands_and_survives_a_page_change(store):
 
 def test_french_script_covers_the_english_strings():
     """The strings Streamlit writes in English have a French text, and the script is static."""
-    script = ctg_ui._french_script()
+    script = french.french_script()
     for english in ("Press Enter to apply", "Choose an option", "No results", "Fullscreen",
                     "Download as CSV", "Search", "Select all", "Decrement", "Choose date",
                     "Browse files", "Drag and drop file here", "Page not found"):
-        assert english in ctg_ui._FRENCH_UI, english
+        assert english in french.FRENCH_UI, english
     assert "</script>" in script and script.count("<script>") == 1
 
 
@@ -190,17 +191,17 @@ def test_wide_table_gets_widths_that_fit_and_wraps():
         "Gravité": ["erreur"] * 3, "Feuille": ["Plan d'action"] * 3, "Ligne": ["12"] * 3,
         "Colonne": ["Analyse globale"] * 3,
         "Message": ["un texte très long qui explique en détail ce qui ne va pas " * 3] * 3})
-    config, row_height = ctg_ui.table_layout(frame)
+    config, row_height = fmt.table_layout(frame)
     widths = {c: config[c]["width"] for c in frame.columns}
-    assert sum(widths.values()) <= ctg_ui.TABLE_WIDTH_PX
+    assert sum(widths.values()) <= fmt.TABLE_WIDTH_PX
     assert row_height and row_height > 64                  # the grid wraps above 4 rem
     assert config["Gravité"]["pinned"] is True             # decisive: always visible
     assert widths["Message"] == max(widths.values())
-    assert ctg_ui.table_layout(frame.head(1)[["Gravité", "Ligne"]]) == ({}, None)
+    assert fmt.table_layout(frame.head(1)[["Gravité", "Ligne"]]) == ({}, None)
 
 
 def test_evaluation_table_html_wraps_inside_the_page():
-    html = ctg_ui.inert_table_html(pd.DataFrame({"Niveau d'atteinte": ["✓ Atteint"]}))
+    html = fmt.inert_table_html(pd.DataFrame({"Niveau d'atteinte": ["✓ Atteint"]}))
     assert "overflow-wrap:break-word" in html and 'lang="fr"' in html
     assert "ctg-texte-cadre" in html and "overflow-x:auto" in html
 
@@ -232,8 +233,8 @@ def test_empty_chart_offers_no_image():
 
 
 def test_ages_shown_without_useless_decimal():
-    shown = ctg_ui.display_frame(pd.DataFrame({"Âge min": [3.0, 2.5, None]}),
-                                 {"Âge min": "number"})
+    shown = kinds.display_frame(pd.DataFrame({"Âge min": [3.0, 2.5, None]}),
+                                {"Âge min": "number"})
     assert shown["Âge min"].tolist() == ["3", "2,5", fmt.MISSING]
 
 
@@ -261,7 +262,7 @@ def test_csv_rounded_as_on_screen():
                           "Part": [12.345, 1.0]})
     csv = exports.table_to_csv(frame, {"Part": "decimal2"}).decode("utf-8-sig")
     assert csv.splitlines() == ["Taux de couverture;Places;Part", "53,5;12;12,35", ";7;1"]
-    shown = ctg_ui.display_frame(frame, {"Part": "decimal2"})
+    shown = kinds.display_frame(frame, {"Part": "decimal2"})
     assert shown.loc[0, "Taux de couverture"] == "53,5"
 
 
@@ -270,6 +271,6 @@ def test_a_table_of_many_figures_scrolls_instead_of_squeezing_its_columns():
     into 40 px columns), the decisive column stays pinned."""
     frame = pd.DataFrame({f"Indicateur numéro {i}": [12.5, 30.0] for i in range(30)}
                          | {"Statut": ["complet", "incomplet"]})
-    config, row_height = ctg_ui.table_layout(frame)
+    config, row_height = fmt.table_layout(frame)
     assert row_height is None
     assert set(config) == {"Statut"} and config["Statut"]["pinned"] is True

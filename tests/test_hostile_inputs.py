@@ -328,7 +328,7 @@ def test_every_bilan_format_builds_with_the_worst_accepted_values(hostile_db):
     # Images are left out here (they cost seconds each; plotly text is escaped, see
     # test_inert_rendering): what is tested is the text of every block in every format.
     content = bilan.bilan_content(data, annee, store=store, images=False)
-    for fmt, render in bilan.RENDERERS.items():
+    for fmt, render in ((r.name, r.render) for r in bilan.RENDERERS):
         assert render(content)[:2] in (b"PK", b"%P"), fmt
     store.close()
 
@@ -336,5 +336,5 @@ def test_every_bilan_format_builds_with_the_worst_accepted_values(hostile_db):
 def test_every_bilan_format_builds_with_hostile_values_stored_before_the_rules(sample):
     data = legacy_data(sample)
     content = bilan.bilan_content(data, max(data.years()), images=False)
-    for fmt, render in bilan.RENDERERS.items():
+    for fmt, render in ((r.name, r.render) for r in bilan.RENDERERS):
         assert render(content)[:2] in (b"PK", b"%P"), fmt

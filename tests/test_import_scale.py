@@ -15,7 +15,7 @@ from ctg_data.importing import import_file
 from ctg_data.model import CtgData
 from ctg_data.schemas import SHEETS_BY_KEY, Column
 from ctg_data.storage import Store
-from ctg_data.validation import Origin, parse_column, parse_value
+from ctg_data.validation import Origin, parse_column, parse_value, rules
 from ctg_data.workbook import load_workbook
 from ctg_data.writing import write_workbook
 from test_storage import awkward_data
@@ -84,16 +84,16 @@ def test_checking_cells_by_distinct_value_equals_checking_each_cell():
     frame = data.tables["equipements"]
     origin = Origin("Équipements", rows=[i + 2 for i in range(n)], header_row=1)
     sheet = SHEETS_BY_KEY["equipements"]
-    expected = validation._check_cells(sheet, frame, origin)
+    expected = rules._check_cells(sheet, frame, origin)
     assert expected, "the frame holds wrong cells"
-    assert validation._check_cells_by_value(sheet, frame, origin) == expected
+    assert rules._check_cells_by_value(sheet, frame, origin) == expected
 
 
 def test_folding_names_equals_normalise():
     texts = ["Crèche « La Pépinière »", "ŒUVRE", "Æther", "İstanbul", "ﬁchier", "x²",
              "Places (nb)", "(nb)", "  Multi-accueil  ", "Kelvin \u212a", "naïve café",
              "Straße", "ALSH n° 2", "", " ", "a\u0301", "Ελληνικά", "日本", "1 234,5"]
-    assert [validation._fold(t) for t in texts] == [schemas.normalise(t) for t in texts]
+    assert [rules._fold(t) for t in texts] == [schemas.normalise(t) for t in texts]
 
 
 def _territories(codes=("59001", "59002", "59003")) -> list[CtgData]:
@@ -238,7 +238,7 @@ def test_parsing_sheets_while_the_file_is_read_equals_parsing_them_after():
 
 
 def test_plain_rows_of_a_frame_equal_those_of_its_object_array():
-    from ctg_data.storage import _frame_plain_rows, _plain_rows
+    from ctg_data.storage.values import _frame_plain_rows, _plain_rows
 
     for data in _territories()[:1]:
         for key, frame in data.tables.items():
@@ -251,7 +251,7 @@ def test_plain_rows_of_a_frame_equal_those_of_its_object_array():
 
 
 def test_value_codes_ignore_missing_values_of_any_kind():
-    codes = validation._value_codes
+    codes = rules._value_codes
     assert codes(pd.Series(["a", None, math.nan, pd.NA, "a"], dtype=object)) is not None
     assert codes(pd.Series(["a", 1.0], dtype=object)) is None
     assert codes(pd.Series([1, True], dtype=object)) is None

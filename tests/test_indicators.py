@@ -28,6 +28,11 @@ def eaje(nom, places, type="Multi-accueil", **kw):
     return {"nom": nom, "type": type, "places": float(places), **kw}
 
 
+def codes(c: ind.Coverage) -> list[str]:
+    """The catalogue codes of a coverage's alerts (tests/test_coverage_alerts.py: texts)."""
+    return [p.code for p in c.problems]
+
+
 POP_2022 = {"annee": 2022, "enfants_0_2": 400.0}
 AM_2022 = {"annee": 2022, "am_agreees": 50.0, "am_en_activite": 40.0, "places_agreees": 180.0,
            "places_moins_3_ans": 120.0}
@@ -87,7 +92,7 @@ def test_paje_micro_creche_goes_to_hors_psu():
 def test_micro_creche_without_financing_counts_psu_with_an_alert():
     c = ind.coverage(full(eaje("Micro ?", 10, "Micro-crèche")), 2022)
     assert c.places["eaje_psu"] == 10
-    assert any("Financement non renseigné" in a for a in c.alertes)
+    assert codes(c) == ["couverture_financement_non_renseigne"]
 
 
 def test_mam_is_not_added_twice():
@@ -151,7 +156,7 @@ def test_missing_component_raises_an_alert_and_marks_incomplete():
     accueil = [{"annee": 2022, "enfants_scolarises_2_ans": 10.0}]   # no GAD
     c = ind.coverage(full(eaje("Multi", 30), accueil=accueil), 2022)
     assert not c.complet
-    assert any("garde à domicile" in a for a in c.alertes)
+    assert codes(c) == ["couverture_gad_absente"]
     assert c.places["gad"] is None
     # Rate on the components present: 100 × (30 + 120 + 10) / 400 = 40, flagged incomplete.
     assert c.taux["global"] == pytest.approx(40.0)
@@ -161,17 +166,17 @@ def test_missing_component_raises_an_alert_and_marks_incomplete():
 def test_missing_am_row_is_a_missing_component():
     c = ind.coverage(full(eaje("Multi", 30), am=[]), 2022)
     assert not c.complet and c.places["am"] is None
-    assert any("Assistantes maternelles" in a for a in c.alertes)
+    assert codes(c) == ["couverture_am_absentes"]
 
 
 def test_am_places_fall_back_on_all_licensed_places_with_an_alert():
     am = [{"annee": 2022, "am_agreees": 50.0, "places_agreees": 180.0}]
     c = ind.coverage(full(eaje("Multi", 30), am=am), 2022)
     assert c.places["am"] == 180
-    assert any("approximation" in a for a in c.alertes)
+    assert "couverture_am_places_agreees" in codes(c)
     assert c.complet   # approximated, not missing
     assert c.am_par_etp_rpe == pytest.approx(100.0)   # 50 licensed (no active count) / 0.5
-    assert any("AM agréées" in a for a in c.alertes)
+    assert "couverture_rpe_am_agreees" in codes(c)
 
 
 def test_population_of_an_earlier_year_is_used_with_an_alert():
@@ -180,7 +185,8 @@ def test_population_of_an_earlier_year_is_used_with_an_alert():
                 am=[{**AM_2022, "annee": 2023}], accueil=[{**ACC_2022, "annee": 2023}])
     c = ind.coverage(data, 2023)
     assert c.annee_population == 2021 and c.enfants_moins_3_ans == 300
-    assert any("2021" in a and "2023" in a for a in c.alertes)
+    assert codes(c) == ["couverture_population_anterieure"]
+    assert "2021" in c.alertes[0] and "2023" in c.alertes[0]
     assert c.taux["global"] == pytest.approx(100 * (30 + 120 + 6 + 10) / 300)
 
 
@@ -196,7 +202,7 @@ def test_zero_children_gives_no_rate_and_is_not_complete():
                      2022, cible=60)
     assert c.taux["global"] is None and c.places_manquantes is None
     assert not c.complet
-    assert any("Aucun enfant de moins de 3 ans" in a for a in c.alertes)
+    assert codes(c) == ["couverture_aucun_enfant"]
 
 
 def test_places_missing():
@@ -226,7 +232,7 @@ def test_scenario_adds_places_and_changes_children():
     assert s.places["eaje_psu"] == 50 and s.places["total"] == 186
     assert s.taux["global"] == pytest.approx(46.5)
     assert s.places_manquantes == 54
-    assert any("Scénario" in a for a in s.alertes)
+    assert codes(s) == ["scenario_places"]
     s2 = ind.scenario(data, 2022, delta_places={}, enfants_moins_3_ans=332)
     assert s2.taux["global"] == pytest.approx(100 * 166 / 332)
     with pytest.raises(ValueError):
@@ -462,7 +468,7 @@ def test_sample_2024_is_flagged(sample):
     c = ind.coverage(sample, 2024)
     assert not c.complet
     assert c.annee_population == 2023
-    assert any("garde à domicile" in a for a in c.alertes)
+    assert "couverture_gad_absente" in codes(c)
     # La Pépinière's 2023 row (48 places) still describes 2024.
     assert c.places["eaje_psu"] == 58
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import ctg_ui
-from ctg_data import charts, editing, indicators, plan_charts
-from ctg_data.formatting import escape_plotly, printable, xml_safe
+from ctg_data import charts, indicators, plan_views
+from ctg_data.formatting import (escape_md, escape_plotly, inert_table_html, printable,
+                                 xml_safe)
 from ctg_data.importing import import_file
 from ctg_data.workbook import load_workbook
 from ctg_data.writing import write_workbook
@@ -38,12 +38,12 @@ def shown(markdown: str) -> str:
 
 @pytest.mark.parametrize("text", CASES)
 def test_escape_md_reads_exactly_as_typed(text):
-    assert shown(ctg_ui.escape_md(text)) == text
+    assert shown(escape_md(text)) == text
 
 
 @pytest.mark.parametrize("text", CASES)
 def test_escape_md_leaves_nothing_markdown_would_interpret(text):
-    out = ctg_ui.escape_md(text)
+    out = escape_md(text)
     assert "![" not in out and "](" not in out
     # Every special character is escaped (preceded by a backslash).
     assert not re.search(r"(?<!\\)[<>\[\]()$`*_|#~&]", out.replace("\\\\", "")), out
@@ -55,14 +55,14 @@ def test_escape_md_leaves_nothing_markdown_would_interpret(text):
 
 
 def test_escape_md_of_nothing():
-    assert ctg_ui.escape_md(None) == "" and ctg_ui.escape_md(12) == "12"
+    assert escape_md(None) == "" and escape_md(12) == "12"
 
 
 def test_inert_table_html_escapes_every_cell_and_keeps_line_breaks():
     import pandas as pd
     frame = pd.DataFrame({"<th>": ["<script>alert(1)</script>", IMAGE], "Analyse": [LONG_TEXT,
                                                                                None]})
-    body = ctg_ui.inert_table_html(frame)
+    body = inert_table_html(frame)
     assert "<script" not in body and "<img" not in body and "<th><th>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body and "&lt;th&gt;" in body
     assert html.escape(LONG_TEXT) in body and "white-space:pre-line" in body
@@ -108,7 +108,7 @@ def test_no_chart_carries_user_markup():
     data.tables["plan_action"] = plan
     annee = max(data.years())
     figures = [spec.build(data, annee, None) for spec in charts.CHARTS.values()]
-    figures.append(plan_charts.action_timeline_figure(data, editing.actions_overview(data)))
+    figures.append(charts.action_timeline_figure(data, plan_views.actions_overview(data)))
     status = indicators.plan_status(data, annee)
     years = [c for c in plan.columns if str(c).isdigit()]
     figures.append(charts.plan_indicator_figure(status.iloc[0], plan.iloc[0], years))

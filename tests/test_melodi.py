@@ -93,8 +93,9 @@ def test_a_band_no_age_code_covers_stays_missing(store):
     found = read_insee(secret, "pop.csv", "59367")
     assert "enfants_6_10" not in found.figures.get(2021, {})
     assert any("Enfants 6-10 ans" in n and "secrète" in n for n in found.notes)
-    with pytest.raises(OpendataError, match="01065"):
+    with pytest.raises(OpendataError, match="01065") as info:
         read_insee(POPULATION, "pop.csv", "01065")
+    assert info.value.code == "commune_absente_du_fichier"
 
 
 def test_melodi_filosofi_and_activity(store):
@@ -121,5 +122,6 @@ def test_filosofi_2021_wide_file_names_the_median_q221(store):
 
 def test_an_unknown_long_file_is_refused_in_french():
     other = b"GEO;GEO_OBJECT;FAMILY_MEASURE;TIME_PERIOD;OBS_VALUE\n59367;COM;X;2021;4\n"
-    with pytest.raises(UnreadableFile, match="Melodi"):
+    with pytest.raises(UnreadableFile, match="Melodi") as info:
         detect(other, "DS_RP_FAMILLE_data.csv")
+    assert info.value.code == "donnees_ouvertes_inconnues"

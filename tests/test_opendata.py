@@ -183,19 +183,21 @@ def test_caf_national_labels_without_code_column():
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 
 
-@pytest.mark.parametrize("content,name", [
-    (b"", "vide.csv"),
-    (PNG, "image.csv"),
-    (b"PK\x03\x04" + b"\x00" * 200, "classeur.xlsx"),
-    ("Nom;Prénom;Ville\nDupont;Jean;Lille\n".encode(), "autre.csv"),
-    (b"une seule colonne\nsans separateur\n", "texte.csv"),
+@pytest.mark.parametrize("content,name,code", [
+    (b"", "vide.csv", "fichier_vide"),
+    (PNG, "image.csv", "donnees_ouvertes_une_colonne"),   # its first line: « ‰PNG »
+    (b"PK\x03\x04" + b"\x00" * 200, "classeur.xlsx", "donnees_ouvertes_classeur"),
+    ("Nom;Prénom;Ville\nDupont;Jean;Lille\n".encode(), "autre.csv",
+     "donnees_ouvertes_inconnues"),
+    (b"une seule colonne\nsans separateur\n", "texte.csv", "donnees_ouvertes_une_colonne"),
 ])
-def test_unrecognised_files_raise_a_french_unreadable_error(content, name):
+def test_unrecognised_files_raise_a_french_unreadable_error(content, name, code):
     with pytest.raises(UnreadableFile) as info:
         detect(content, name)
-    assert name in info.value.message
-    with pytest.raises(UnreadableFile):
+    assert info.value.code == code and name in info.value.message
+    with pytest.raises(UnreadableFile) as info:
         import_opendata(None, content, name)
+    assert info.value.code == code
 
 
 # --- INSEE ---------------------------------------------------------------------------------
@@ -245,7 +247,7 @@ def test_iris_code_without_leading_zero_and_other_commune():
     assert lys["population"] == 13793 and lys["enfants_0_2"] == 490
     with pytest.raises(OpendataError) as info:
         read_insee(content, "f.csv", "59350")
-    assert "59350" in info.value.message
+    assert info.value.code == "commune_absente_du_fichier" and "59350" in info.value.message
 
 
 def test_iris_secret_marker_in_one_row_leaves_the_sum_missing():
@@ -441,12 +443,16 @@ def test_import_insee_creates_an_opendata_version_once(db_url):
 
 def test_import_insee_needs_a_known_territory(db_url):
     store = Store(db_url)
-    with pytest.raises(OpendataError, match="aucun territoire"):
+    with pytest.raises(OpendataError, match="aucun territoire") as info:
         import_opendata(store, iris_file(), "pop.csv")
+    assert info.value.code == "donnees_ouvertes_base_vide"
     store.save([territory(), territory("59350", "Lille")], kind="import")
-    with pytest.raises(OpendataError, match="Plusieurs territoires"):
+    with pytest.raises(OpendataError, match="Plusieurs territoires") as info:
         import_opendata(store, iris_file(), "pop.csv")
-    with pytest.raises(OpendataError, match="59350"):
+    assert info.value.code == "donnees_ouvertes_territoire_a_preciser"
+    with pytest.raises(OpendataError, match="59350") as info:
         import_opendata(store, iris_file(), "pop.csv", code="59350")   # not in the file
-    with pytest.raises(OpendataError, match="n'est pas dans la base"):
+    assert info.value.code == "commune_absente_du_fichier"
+    with pytest.raises(OpendataError, match="n'est pas dans la base") as info:
         import_opendata(store, iris_file(), "pop.csv", code="01065")
+    assert info.value.code == "donnees_ouvertes_territoire_absent"

@@ -89,13 +89,13 @@ def test_latest_and_previous_key_figure():
     previous year that holds a value (a year left empty is skipped)."""
     import pandas as pd
 
-    import ctg_ui
+    from ctg_data import formatting as fmt
 
     portrait = pd.DataFrame({
         "indicateur": ["population"] * 4 + ["naissances"],
         "annee": [2020, 2021, 2022, 2024, 2021],
         "valeur": [100.0, 110.0, float("nan"), 130.0, 7.0]})
-    assert ctg_ui.latest_and_previous(portrait, "population", 2023) == (110.0, 2021, 100.0, 2020)
-    assert ctg_ui.latest_and_previous(portrait, "population", 2024) == (130.0, 2024, 110.0, 2021)
-    assert ctg_ui.latest_and_previous(portrait, "naissances", 2023) == (7.0, 2021, None, None)
-    assert ctg_ui.latest_and_previous(portrait, "naissances", 2020) == (None, None, None, None)
+    assert fmt.latest_and_previous(portrait, "population", 2023) == (110.0, 2021, 100.0, 2020)
+    assert fmt.latest_and_previous(portrait, "population", 2024) == (130.0, 2024, 110.0, 2021)
+    assert fmt.latest_and_previous(portrait, "naissances", 2023) == (7.0, 2021, None, None)
+    assert fmt.latest_and_previous(portrait, "naissances", 2020) == (None, None, None, None)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ctg_data import charts, editing, indicators, territories
+from ctg_data import charts, indicators, plan_views, territories
 from ctg_data.model import CtgData
 
 NAN = np.nan
@@ -44,10 +44,10 @@ def test_the_issue_case_is_on_track_mid_way():
     assert row["attendu_pct"] == pytest.approx(50.0)           # …when the path expects 50 %
     assert row["valeur_attendue"] == pytest.approx(130.0)      # 120 is below 130: ahead
     assert row["niveau"] == "en bonne voie"
-    table = editing.evaluation_table(data, "Axe 1", 2023)
+    table = plan_views.evaluation_table(data, "Axe 1", 2023)
     assert table["Niveau d'atteinte"].tolist() == [
         "En bonne voie (67\u202f% ; 50\u202f% attendus en 2023 sur la trajectoire)"]
-    values = editing.indicator_values_table(indicators.plan_status(data, 2023))
+    values = plan_views.indicator_values_table(indicators.plan_status(data, 2023))
     assert values["Valeur attendue (trajectoire)"].tolist() == [pytest.approx(130.0)]
 
 

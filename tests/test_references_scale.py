@@ -170,8 +170,8 @@ def test_territory_references_answer_as_the_full_read_filtered(db_url):
         old_rows, new_rows = charts.reference_rows(full), charts.reference_rows(mine)
         for niveau in ("commune", "epci", "departement", "region", "france"):
             pd.testing.assert_frame_equal(
-                charts._level_rows(new_rows, niveau, variant).reset_index(drop=True),
-                charts._level_rows(old_rows, niveau, variant).reset_index(drop=True),
+                charts.level_rows(new_rows, niveau, variant).reset_index(drop=True),
+                charts.level_rows(old_rows, niveau, variant).reset_index(drop=True),
                 check_dtype=False)
     # The newest import wins, as in Store.references: the revised Nord rate.
     nord = refmod.territory_references(store, data, national=False)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ctg_data import bilan, charts, formatting, plan_charts
+from ctg_data import bilan, charts, formatting
 from ctg_data.model import CtgData
 from ctg_data.workbook import load_workbook
 
@@ -73,7 +73,7 @@ def test_alsh_children_per_places_is_not_called_a_rate(sample):
 
 def test_action_order_is_natural():
     numbers = ["10", "2", None, "1", "3", "2.1", "11"]
-    assert sorted(numbers, key=plan_charts.action_order) == \
+    assert sorted(numbers, key=charts.action_order) == \
         ["1", "2", "2.1", "3", "10", "11", None]
 
 
@@ -84,7 +84,7 @@ def test_plan_calendar_lists_actions_by_number(sample):
         "axe": ["Axe"] * 6, "debut": [2022, 2022, 2023, 2023, 2024, 2025],
         "fin": [2023] * 3 + [2024] * 3, "niveau": ["atteint"] * 6, "statut": ["En cours"] * 6,
         "periode_source": ["fiche"] * 6})
-    fig = plan_charts.action_timeline_figure(sample, overview)
+    fig = charts.action_timeline_figure(sample, overview)
     order = [label.split(".")[0] for label in fig.layout.yaxis.categoryarray]
     assert order == ["1", "2", "3", "4", "5", "10"]
 

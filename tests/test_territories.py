@@ -291,7 +291,7 @@ def test_achievement_values_equal_the_scalar_rule():
 
 
 def test_distribution_draws_france_and_departement_lines(store):
-    from ctg_data import territory_charts
+    from ctg_data import charts
     from ctg_data.references import national_references
 
     store.save_references(pd.DataFrame([
@@ -302,7 +302,7 @@ def test_distribution_draws_france_and_departement_lines(store):
     refs = pd.concat([territories.stored_references(store, tables), national_references()],
                      ignore_index=True)
     table = territories.territory_table(tables, 2021, CIBLE, refs)
-    fig = territory_charts.distribution_figure(table, 2021, refs)
+    fig = charts.distribution_figure(table, 2021, refs)
     lines = {round(shape.x0, 1) for shape in fig.layout.shapes}
     labels = " ".join(a.text for a in fig.layout.annotations)
     # France 2021 (bundled) and Nord 2021 (stored); the EPCI's département 62 has no
@@ -310,8 +310,8 @@ def test_distribution_draws_france_and_departement_lines(store):
     assert len(fig.layout.shapes) == 2 and lines == {59.4, 59.6}
     assert "France : 59,4" in labels and "Nord (59) : 59,6" in labels
     series = territories.coverage_table(tables, cible=CIBLE)
-    fig = territory_charts.comparison_figure(series, {"59367": "Lys", "59013": "Anstaing"},
-                                             2023, refs)
+    fig = charts.comparison_figure(series, {"59367": "Lys", "59013": "Anstaing"},
+                                   2023, refs)
     assert [t.name for t in fig.data][:2] == ["Lys (59367)", "Anstaing (59013)"]
     assert fig.data[-1].name == "France (Cnaf)"
 
