@@ -11,6 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # pandas is imported where needed: the reading worker stays light
+    import pandas as pd
 
 ERREUR = "erreur"
 AVERTISSEMENT = "avertissement"
@@ -459,22 +463,30 @@ def problem(code: str, *, sheet=None, row=None, column=None, value=None, **param
                    severity=kind.severity)
 
 
-class UnreadableFile(Exception):
-    """The file cannot be read at all (not a workbook, empty, corrupt, too large, too slow).
-    `message` is one clear French sentence; the CLI exits with code 2."""
+class CatalogueError(Exception):
+    """An exception whose text is for people: `message`, one French sentence filled from the
+    catalogue entry `code`. `of(code, **params)` raises it from its entry; subclasses say which
+    part of the app failed (file, database, open data, chart images)."""
 
-    def __init__(self, message: str, code: str = "fichier_corrompu"):
+    default_code = "fichier_corrompu"
+
+    def __init__(self, message: str, code: str | None = None):
         super().__init__(message)
         self.message = message
-        self.code = code
+        self.code = code or self.default_code
 
     @classmethod
-    def of(cls, code: str, **params) -> "UnreadableFile":
+    def of(cls, code: str, /, **params):
         """The exception for catalogue entry `code`, its message filled from `params`."""
         return cls(CATALOGUE[code].template.format(**params), code)
 
 
-def problems_table(problems) -> "pd.DataFrame":
+class UnreadableFile(CatalogueError):
+    """The file cannot be read at all (not a workbook, empty, corrupt, too large, too slow).
+    `message` is one clear French sentence; the CLI exits with code 2."""
+
+
+def problems_table(problems) -> pd.DataFrame:
     """The problems as a table for people: Gravité, Feuille, Ligne, Colonne, Valeur, Message."""
     import pandas as pd  # imported here so the reading worker process stays light
 

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ctg_data import formatting, settings
-from ctg_data.errors import CATALOGUE
+from ctg_data.errors import CatalogueError
 from ctg_data.kinds import KIND_ALIASES, VALUE_KINDS
 
 # ---------------------------------------------------------------------------------------------
@@ -363,19 +363,9 @@ _image_cache: OrderedDict[str, bytes] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-class ImageExportError(RuntimeError):
+class ImageExportError(CatalogueError, RuntimeError):
     """Chart images cannot be produced; `str(error)` (and `message`) is a French message for
     the user, `code` its entry in the error catalogue (`errors.CATALOGUE`)."""
-
-    def __init__(self, message: str, code: str):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-
-    @classmethod
-    def of(cls, code: str, /, **params) -> "ImageExportError":
-        """The error of catalogue entry `code`, its message filled from `params`."""
-        return cls(CATALOGUE[code].template.format(**params), code)
 
 
 def browser_path() -> str | None:

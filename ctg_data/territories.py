@@ -558,13 +558,12 @@ def sort_table(table: pd.DataFrame, column: str, ascending: bool = True) -> pd.D
     ignoring case and accents)."""
     from ctg_data.schemas import normalise
 
-    def key(values: pd.Series) -> pd.Series:
+    def folded(values: pd.Series) -> pd.Series:
         return values.map(lambda v: normalise(v) if _text_or_none(v) else None)
 
-    if pd.api.types.is_numeric_dtype(table[column]) or column == "date_version":
-        key = None
+    numeric = pd.api.types.is_numeric_dtype(table[column]) or column == "date_version"
     return table.sort_values(column, ascending=ascending, na_position="last", kind="stable",
-                             key=key)
+                             key=None if numeric else folded)
 
 
 def french_headers(table: pd.DataFrame) -> pd.DataFrame:

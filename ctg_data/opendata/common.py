@@ -14,26 +14,16 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ctg_data.errors import CATALOGUE, UnreadableFile
+from ctg_data.errors import CatalogueError, UnreadableFile
 
 REFERENCE_COLUMNS = ("niveau", "code", "nom", "annee", "indicateur", "valeur", "source", "edition")
 # The end of a note on a figure left missing (notes ending so become the version's warnings).
 LEFT_EMPTY = "case laissée vide."
 
 
-class OpendataError(ValueError):
+class OpendataError(CatalogueError, ValueError):
     """A recognised open-data file that cannot be used as asked (territory absent, nothing to
     import…): `message` is French, `code` its catalogue entry. The CLI exits with code 1."""
-
-    def __init__(self, message: str, code: str):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-
-    @classmethod
-    def of(cls, code: str, /, **params) -> "OpendataError":
-        """The exception for catalogue entry `code`, its message filled from `params`."""
-        return cls(CATALOGUE[code].template.format(**params), code)
 
 
 @dataclass

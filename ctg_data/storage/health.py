@@ -13,23 +13,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
+from ctg_data.errors import CatalogueError
 
-class StorageError(Exception):
+
+class StorageError(CatalogueError):
     """The database cannot do what was asked (missing, read-only, full, locked, corrupt,
     unreachable). `message` is one French sentence from the error catalogue, without SQL nor
     data; what was being written is not stored (the transaction is rolled back)."""
 
-    def __init__(self, message: str, code: str = "base_inaccessible"):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-
-    @classmethod
-    def of(cls, code: str, **params) -> "StorageError":
-        """The exception for catalogue entry `code`, its message filled from `params`."""
-        from ctg_data.errors import CATALOGUE
-
-        return cls(CATALOGUE[code].template.format(**params), code)
+    default_code = "base_inaccessible"
 
 
 # SQLite result codes (primary, `sqlite_errorcode & 0xFF`) and PostgreSQL SQLSTATE classes
