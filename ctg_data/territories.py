@@ -24,7 +24,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ctg_data import settings
+from ctg_data import kinds, settings
 from ctg_data.indicators import (COMPONENTS, NIVEAUX, STATUT_BANDS, Coverage,
                                  commune_in_territory, coverage_change, places_missing)
 from ctg_data.model import plan_years
@@ -582,14 +582,12 @@ def french_formats(columns=COLUMNS) -> dict:
 
 SOURCE = ("classeurs CTG des territoires (calcul de l'application) ; taux publiés : Cnaf, "
           "data.caf.fr, quand ils sont importés")
-_EXPORT_KINDS = {"rate": "decimal", "date": "text"}
 
 
 def export_formats(french: bool = False) -> dict:
     """`FORMATS` in the exports vocabulary (exports.table_to_xlsx), keyed by column key or,
     with `french`, by French header."""
-    return {(LABELS[c] if french else c): _EXPORT_KINDS.get(kind, kind)
-            for c, kind in FORMATS.items()}
+    return {(LABELS[c] if french else c): kind for c, kind in kinds.excel_kinds(FORMATS).items()}
 
 
 def latest_population_year(tables) -> int | None:

@@ -158,6 +158,35 @@ def test_the_bilan_charts_come_from_the_specs_only():
                 "reading the specs")
 
 
+def _page_chart_keys() -> dict[str, set[str]]:
+    """The chart keys each page draws with `ctg_ui.chart_block("key", …)`."""
+    drawn = {}
+    for path in sorted((REPO / "pages").glob("*.py")):
+        keys = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("chart_block", "slide_chart") and node.args
+                    and isinstance(node.args[0], ast.Constant)):
+                keys.add(node.args[0].value)
+        drawn[path.stem] = keys
+    return drawn
+
+
+def test_every_chart_a_page_draws_has_a_spec():
+    unknown = {page: sorted(k for k in keys if k not in CHARTS)
+               for page, keys in _page_chart_keys().items()}
+    assert {page: keys for page, keys in unknown.items() if keys} == {}
+
+
+def test_every_spec_is_shown_somewhere():
+    """A spec nobody draws is a chart people never see: a page places it, or the bilan or
+    the presentation lists it through its spec."""
+    drawn = set().union(*_page_chart_keys().values())
+    unseen = [s.key for s in CHARTS.values()
+              if s.key not in drawn and s.bilan is None and s.diapositive is None]
+    assert unseen == []
+
+
 # ---------------------------------------------------------------------------------------------
 # Builders write their spec's title and source
 # ---------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ def bilan_formats() -> tuple[str, ...]:
 
 
 def cmd_bilan(args) -> int:
-    """`bilan --format docx|pdf|pptx|xlsx`: the yearly bilan report."""
+    """`bilan --format FORMAT` (a name of `bilan.RENDERERS`): the yearly bilan report."""
     store = open_store(args)
     data = load(store, territory(store, args.territoire))
     from ctg_data.bilan import build_bilan

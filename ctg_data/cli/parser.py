@@ -229,7 +229,7 @@ def _add_backup_commands(sub) -> None:
 
 def _add_bilan_command(sub) -> None:
     """bilan: its formats are the bilan's own list, read when `bilan` is used."""
-    p = _command(sub, "bilan", cmd_bilan, "produire le bilan annuel (docx, pdf, pptx ou xlsx)")
+    p = _command(sub, "bilan", cmd_bilan, "produire le bilan annuel (formats : voir bilan --help)")
     _db(p)
     _territoire(p)
     p.add_argument("--annee", type=_year, required=True, metavar="ANNÉE", help="année du bilan")
