@@ -18,8 +18,8 @@ and `ctg_data.kinds`, where pages call them.
 
 from ctg_ui.access import (actor, author, can, import_allowed, shared_mode, sign_in_gate,
                            sign_out)
-from ctg_ui.blocks import (chart_block, figure_block, methodology, metric, no_data, rate_metric,
-                           slide_chart)
+from ctg_ui.blocks import (chart_block, figure_block, methodology, metric, no_data,
+                           other_charts, rate_metric, slide_chart)
 from ctg_ui.comments import chart_comments, comments_block
 from ctg_ui.data import (DONNEES_PAGE, PageContext, coverage, current_data, current_territory,
                          database_url, empty_state, previous_coverage, read_territories,
@@ -43,7 +43,7 @@ __all__ = [
     "frame", "french_interface", "french_interface_html",
     "history_expander", "import_allowed", "init_state",
     "methodology", "metric", "no_data",
-    "number_field", "presentation", "presentation_config", "presentation_frame",
+    "number_field", "other_charts", "presentation", "presentation_config", "presentation_frame",
     "previous_coverage", "rate_metric", "read_territories", "record_export", "references",
     "require_data", "reset_number_field", "save_button", "select_territory",
     "set_presentation", "shared_mode", "sidebar", "sign_in_gate", "sign_out", "slide_chart",

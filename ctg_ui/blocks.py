@@ -13,7 +13,7 @@ from ctg_data.formatting import escape_md
 from ctg_data.model import CtgData
 from ctg_ui.access import can
 from ctg_ui.comments import comments_block
-from ctg_ui.data import PageContext, figure
+from ctg_ui.data import DRAWN_CHARTS, PageContext, figure
 from ctg_ui.french import presentation_config
 from ctg_ui.state import presentation
 
@@ -113,6 +113,7 @@ def chart_block(spec_key: str, page: PageContext, *, key: str | None = None, ale
     spec = charts.CHARTS[spec_key]
     wkey = key or spec_key
     data, annee = page.data, page.annee
+    st.session_state.setdefault(DRAWN_CHARTS, set()).add(spec_key)
     references = page.references if with_references else None
     options.setdefault("version_date", page.updated_at)
     fig = figure(spec_key, page, references, options)
@@ -132,6 +133,18 @@ def chart_block(spec_key: str, page: PageContext, *, key: str | None = None, ale
                              file_name, wkey)
         if comments:
             comments_block(spec_key, page, key=wkey)
+
+
+def other_charts(page_name: str, page: PageContext, **options) -> None:
+    """The charts the registry gives to page `page_name` (`ChartSpec.page`) that the page has
+    not placed itself in this run, each under its title: a chart declared for a page is seen
+    there without editing the page, which can then place it where it reads best. `options` go
+    to the builders (as to the page's own blocks)."""
+    drawn = st.session_state.get(DRAWN_CHARTS, set())
+    for spec in charts.charts_on_page(page_name):
+        if spec.key not in drawn:
+            st.header(spec.titre, anchor=spec.key.replace("_", "-"))
+            chart_block(spec.key, page, **options)
 
 
 def slide_chart(spec_key: str, page: PageContext, **options) -> None:

@@ -126,6 +126,9 @@ def default_year(data: CtgData) -> int | None:
 
 # -- the page context ----------------------------------------------------------------------------
 
+# Session-state key: the chart keys drawn by the current page run (`ctg_ui.other_charts`).
+DRAWN_CHARTS = "_graphiques_dessines"
+
 @dataclass(frozen=True)
 class PageContext:
     """What a page shows, read once at its top by `require_data()` and passed to the blocks:
@@ -170,6 +173,7 @@ def require_data(*, year: bool = True) -> PageContext:
     annee = st.session_state.get("annee")
     if year and annee is None:
         empty_state("Les données de ce territoire ne contiennent aucune année.")
+    st.session_state[DRAWN_CHARTS] = set()   # the registry's charts this page run has drawn
     return PageContext(data=data, annee=None if annee is None else int(annee),
                        version_id=info.version_id, updated_at=info.updated_at,
                        presentation=bool(st.session_state.get("presentation")))

@@ -81,3 +81,6 @@ else:
                        key="inventaire", title=spec.title(annee), source=spec.source)
     st.caption("Structures ouvertes au 31 décembre de l'année (date de référence de la Cnaf). "
                "Une commune vide dans le classeur désigne le territoire lui-même.")
+
+# Charts the registry gives this page and that it has not placed above.
+ctg_ui.other_charts("diagnostic", page)

@@ -32,3 +32,6 @@ st.header("Fréquentation", anchor="frequentation")
 ctg_ui.chart_block("alsh_remplissage", page)
 ctg_ui.methodology(("taux_remplissage_alsh",), title="Méthodologie du taux de remplissage")
 st.caption(definitions.get("couverture_alsh").note)
+
+# Charts the registry gives this page and that it has not placed above.
+ctg_ui.other_charts("enfance_jeunesse", page)

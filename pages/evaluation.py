@@ -86,3 +86,6 @@ with st.form("ev_formulaire", border=True):
                        f"Résultats de l'indicateur enregistrés ({year})", key="ev_enregistrer")
 ctg_ui.edit_feedback("ev")
 ctg_ui.history_expander(data, "plan_action", row, key="ev")
+
+# Charts the registry gives this page and that it has not placed above.
+ctg_ui.other_charts("evaluation", page, with_references=False)

@@ -118,3 +118,6 @@ else:
     ctg_ui.table_block(table, spec.file_name(annee), formats=spec.formats_for(table),
                        key="besoins", display=shown, source=spec.source,
                        title=spec.title(annee))
+
+# Charts the registry gives this page and that it has not placed above.
+ctg_ui.other_charts("offre_besoins", page, cible=cible)

@@ -101,3 +101,6 @@ for label, now, then, decimals, signed, sens in rows:
 
 ctg_ui.chart_block("scenario", page, scenario=sim, cible=cible,
                    alertes=sim.alertes, detail=sim.detail)
+
+# Charts the registry gives this page and that it has not placed above.
+ctg_ui.other_charts("scenarios", page, cible=cible)

@@ -172,10 +172,47 @@ def _page_chart_keys() -> dict[str, set[str]]:
     return drawn
 
 
-def test_every_chart_a_page_draws_has_a_spec():
-    unknown = {page: sorted(k for k in keys if k not in CHARTS)
-               for page, keys in _page_chart_keys().items()}
-    assert {page: keys for page, keys in unknown.items() if keys} == {}
+def test_every_chart_a_page_places_is_declared_for_that_page():
+    """A page places only charts the registry gives it (`ChartSpec.page`)."""
+    misplaced = {page: sorted(k for k in keys if k not in CHARTS or CHARTS[k].page != page)
+                 for page, keys in _page_chart_keys().items() if page != "presentation"}
+    assert {page: keys for page, keys in misplaced.items() if keys} == {}
+
+
+def test_every_page_named_by_a_spec_draws_the_charts_it_did_not_place():
+    """The page of each spec exists and ends with `ctg_ui.other_charts("<page>", …)`, so a
+    chart declared for it is seen there without editing the page."""
+    for page in sorted({s.page for s in CHARTS.values() if s.page}):
+        path = REPO / "pages" / f"{page}.py"
+        assert path.exists(), page
+        assert re.search(rf'ctg_ui\.other_charts\("{page}"', path.read_text(encoding="utf-8")), page
+
+
+def test_a_chart_added_to_the_registry_appears_on_its_page(db_url, monkeypatch):
+    """Adding a chart = its builder and one ChartSpec: here a new spec (reusing a builder)
+    given to the Diagnostic page is drawn there, with its methodology, by the page run."""
+    from streamlit.testing.v1 import AppTest
+
+    from ctg_data.importing import import_file
+    from ctg_data.storage import Store
+
+    store = Store(db_url)
+    import_file(store, SAMPLE.read_bytes(), SAMPLE.name, author="test")
+    store.close()
+    extra = ChartSpec("naissances_essai", "Naissances (graphique ajouté)", "Diagnostic",
+                      ("naissances",), "diagnostic:population_figure",
+                      "classeur CTG (feuille Population), INSEE", page="diagnostic")
+    monkeypatch.setitem(registry.CHARTS, extra.key, extra)
+    monkeypatch.setattr(registry, "_SPECS", (*registry._SPECS, extra))
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=30)
+    at.run()
+    at.switch_page("pages/diagnostic.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    headers = [h.value for h in at.header]
+    assert headers[-1] == "Naissances (graphique ajouté)"
+    assert headers.count("Naissances (graphique ajouté)") == 1
+    # The charts the page places itself are not drawn a second time.
+    assert headers.count("Population et naissances") == 1
 
 
 def test_every_spec_is_shown_somewhere():

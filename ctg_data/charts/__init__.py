@@ -26,7 +26,8 @@ from ctg_data.charts.inputs import (computed, latest_row, num, rows_up_to, targe
 from ctg_data.charts.reference_levels import (REF_COLUMNS, fold, level_rows, pick_reference,
                                               reference_rows)
 from ctg_data.charts.registry import (BILAN_CHAPTERS, CHARTS, PAGE_FIGURES, SECTIONS, SLIDES,
-                                      ChartSpec, bilan_charts, build, charts_in, check,
+                                      ChartSpec, bilan_charts, build, charts_in,
+                                      charts_on_page, check,
                                       render_title, spec, spec_source, spec_title)
 from ctg_data.charts.diagnostic import (AGE_BANDS, KEY_RATES, MAP_LABEL_LIMIT,
                                         NO_REFERENCE_NOTE, age_bands_figure,

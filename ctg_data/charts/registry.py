@@ -39,7 +39,9 @@ class ChartSpec:
     fields (« … en {annee} »; the territory's name is appended), `titre` when empty; `source`
     starts the source line under the figure (« Source : … »); `builder` is
     « module:function » inside ctg_data.charts; `bilan` is (chapter, rank) when the bilan
-    shows the chart, `diapositive` its rank among the presentation's slides."""
+    shows the chart, `diapositive` its rank among the presentation's slides, `page` the page
+    (file stem in pages/) that shows it: the page places it, or `ctg_ui.other_charts` draws
+    it at the end of the page — a new chart needs no page edit to be seen."""
 
     key: str
     titre: str
@@ -50,6 +52,7 @@ class ChartSpec:
     titre_figure: str = ""
     bilan: tuple[str, int] | None = None
     diapositive: int | None = None
+    page: str | None = None
 
     @property
     def title_template(self) -> str:
@@ -73,32 +76,33 @@ _SPECS = (
     ChartSpec("population", "Population et naissances", "Diagnostic",
               ("population", "naissances", "taux_natalite"), "diagnostic:population_figure",
               "classeur CTG (feuille Population), INSEE", bilan=("diagnostic", 1),
-              diapositive=1),
+              diapositive=1, page="diagnostic"),
     ChartSpec("tranches_age", "Enfants et jeunes par tranche d'âge", "Diagnostic",
               ("enfants_0_2", "enfants_3_5", "enfants_6_10", "jeunes_11_17"),
               "diagnostic:age_bands_figure", "classeur CTG (feuille Population), INSEE",
               "Enfants et jeunes par tranche d'âge en {annee}{note}", bilan=("diagnostic", 2),
-              diapositive=2),
+              diapositive=2, page="diagnostic"),
     ChartSpec("familles", "Structure des familles avec enfants", "Diagnostic",
               ("familles_avec_enfants", "part_familles_monoparentales",
                "part_familles_nombreuses"), "diagnostic:families_figure",
               "classeur CTG (feuille Population), INSEE", bilan=("diagnostic", 3),
-              diapositive=3),
+              diapositive=3, page="diagnostic"),
     ChartSpec("taux_comparaison", "Indicateurs clés : territoire et références", "Diagnostic",
               ("taux_activite_femmes", "taux_chomage", "taux_pauvrete",
                "part_familles_monoparentales"), "diagnostic:key_rates_figure",
               "classeur CTG (feuille Population), INSEE",
               "Indicateurs clés : le territoire et ses références", bilan=("diagnostic", 4),
-              diapositive=4),
+              diapositive=4, page="diagnostic"),
     ChartSpec("revenu", "Revenu médian", "Diagnostic", ("revenu_median",),
               "diagnostic:income_figure", "classeur CTG (feuille Population), INSEE Filosofi",
-              "Revenu médian par unité de consommation"),
+              "Revenu médian par unité de consommation", page="diagnostic"),
     ChartSpec("allocataires", "Foyers allocataires de la Caf", "Diagnostic",
               ("allocataires", "part_allocataires"), "diagnostic:allocataires_figure",
-              "classeur CTG (feuille Population), Cnaf", bilan=("diagnostic", 5)),
+              "classeur CTG (feuille Population), Cnaf", bilan=("diagnostic", 5),
+              page="diagnostic"),
     ChartSpec("carte_structures", "Carte des structures", "Diagnostic", (),
               "diagnostic:map_figure", "classeur CTG (feuille Équipements)",
-              "Carte des structures en {annee}"),
+              "Carte des structures en {annee}", page="diagnostic"),
     # Offre et besoins ----------------------------------------------------------------------
     ChartSpec("places_modes", "Places par mode d'accueil et taux de couverture",
               "Offre et besoins", ("taux_couverture_global", "places_eaje_psu",
@@ -107,46 +111,48 @@ _SPECS = (
               "offre:places_by_mode_figure",
               "classeur CTG (Équipements, Assistantes maternelles, Accueil petite enfance), "
               "INSEE", "Places d'accueil du jeune enfant par mode et taux de couverture",
-              bilan=("offre", 1), diapositive=5),
+              bilan=("offre", 1), diapositive=5, page="offre_besoins"),
     ChartSpec("couverture_references", "Taux de couverture : territoire et références",
               "Offre et besoins", ("taux_couverture_global", "taux_couverture_eaje",
                                    "taux_couverture_individuel",
                                    "taux_couverture_prescolarisation"),
               "offre:coverage_references_figure", "classeur CTG, calcul local",
               "Taux de couverture en {annee} : le territoire et ses références",
-              bilan=("offre", 2), diapositive=6),
+              bilan=("offre", 2), diapositive=6, page="offre_besoins"),
     ChartSpec("couverture_evolution", "Évolution du taux de couverture", "Offre et besoins",
               ("taux_couverture_global",), "offre:coverage_evolution_figure",
               "classeur CTG, calcul local", "Évolution du taux de couverture global",
-              bilan=("offre", 3), diapositive=7),
+              bilan=("offre", 3), diapositive=7, page="offre_besoins"),
     ChartSpec("places_manquantes", "Places manquantes pour atteindre la cible",
               "Offre et besoins", ("places_manquantes", "taux_couverture_global"),
               "offre:missing_places_figure", "classeur CTG, calcul local",
               "Places manquantes pour atteindre {cible} en {annee}", bilan=("offre", 4),
-              diapositive=8),
+              diapositive=8, page="offre_besoins"),
     ChartSpec("scenario", "Scénario d'évolution de l'offre", "Offre et besoins",
               ("taux_couverture_global", "places_manquantes"), "offre:scenario_figure",
               "classeur CTG, calcul local (scénario non enregistré)",
-              "Scénario : l'offre {annee} et après changement"),
+              "Scénario : l'offre {annee} et après changement", page="scenarios"),
     ChartSpec("assistantes_maternelles", "Assistantes maternelles", "Offre et besoins",
               ("places_am",), "offre:childminders_figure",
               "classeur CTG (feuille Assistantes maternelles), PMI",
-              "Assistantes maternelles agréées et en activité", bilan=("offre", 5)),
+              "Assistantes maternelles agréées et en activité", bilan=("offre", 5),
+              page="offre_besoins"),
     ChartSpec("rpe_attente", "Relais petite enfance et demandes en attente", "Offre et besoins",
               ("am_par_etp_rpe", "demandes_pour_100"), "offre:rpe_figure",
               "classeur CTG (Assistantes maternelles, Accueil petite enfance), calcul local",
               "Relais petite enfance et demandes d'accueil en attente", bilan=("offre", 6),
-              diapositive=9),
+              diapositive=9, page="offre_besoins"),
     # Enfance-jeunesse ----------------------------------------------------------------------
     ChartSpec("alsh_couverture", "ALSH : places pour 100 enfants par période",
               "Enfance-jeunesse", ("couverture_alsh",), "enfance_jeunesse:alsh_coverage_figure",
               "classeur CTG (feuilles ALSH et Population), indicateur local",
               "Accueils de loisirs : places pour 100 enfants en {annee}", bilan=("alsh", 1),
-              diapositive=10),
+              diapositive=10, page="enfance_jeunesse"),
     ChartSpec("alsh_remplissage", "ALSH : fréquentation par période", "Enfance-jeunesse",
               ("taux_remplissage_alsh",), "enfance_jeunesse:alsh_fill_figure",
               "classeur CTG (feuille ALSH), indicateur local",
-              "Accueils de loisirs : fréquentation en {annee}", bilan=("alsh", 2)),
+              "Accueils de loisirs : fréquentation en {annee}", bilan=("alsh", 2),
+              page="enfance_jeunesse"),
     # Plan d'action -------------------------------------------------------------------------
     ChartSpec("plan_atteinte", "Atteinte des indicateurs du plan d'action", "Plan d'action",
               ("atteinte_plan",), "plan:plan_achievement_figure",
@@ -157,7 +163,7 @@ _SPECS = (
               ("atteinte_plan", "part_actions_realisees"), "plan:plan_axes_figure",
               "classeur CTG (feuille Plan d'action), évaluation de la CTG",
               "Plan d'action : indicateurs par axe et niveau d'atteinte en {annee}",
-              bilan=("plan", 1), diapositive=11),
+              bilan=("plan", 1), diapositive=11, page="evaluation"),
 )
 CHARTS: dict[str, ChartSpec] = {s.key: s for s in _SPECS}
 
@@ -211,6 +217,11 @@ def spec_source(key: str) -> str:
 def charts_in(section: str) -> list[ChartSpec]:
     """The registered charts of a section, in display order."""
     return [s for s in _SPECS if s.section == section]
+
+
+def charts_on_page(page: str) -> list[ChartSpec]:
+    """The registered charts the page `page` (file stem in pages/) shows, in declared order."""
+    return [s for s in _SPECS if s.page == page]
 
 
 def build(key: str, data: CtgData, annee: int, references: pd.DataFrame | None = None,
