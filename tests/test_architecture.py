@@ -67,3 +67,23 @@ def test_private_streamlit_imports_live_in_one_small_module():
 ])
 def test_the_private_import_pattern_finds_what_it_must(source, expected):
     assert bool(PRIVATE_STREAMLIT.search(source)) is expected
+
+
+def test_the_architecture_page_names_every_module():
+    """docs/architecture.md is the map a newcomer reads: each module of the core and of the UI
+    layer appears in its layout block under its own package."""
+    doc = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    layout = doc[doc.index("```\napp.py"):]
+    layout = layout[:layout.index("\n```\n")]
+    missing = []
+    for base in ("ctg_data", "ctg_ui"):
+        for path in sorted((REPO / base).rglob("*.py")):
+            if path.name in ("__init__.py", "__main__.py"):
+                continue
+            package = path.parent.name + "/"
+            # The module's name, after its package's line when it is in a sub-package.
+            start = layout.index(package) if path.parent.name not in ("ctg_data", "ctg_ui") \
+                and package in layout else 0
+            if not re.search(rf"\b{re.escape(path.name)}\b", layout[start:]):
+                missing.append(str(path.relative_to(REPO)))
+    assert missing == []
