@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ctg_data import definitions, formatting, indicators, plan_views, secrecy, settings
+from ctg_data import definitions, formatting, indicators, kinds, plan_views, secrecy, settings
 from ctg_data import references as refmod
 from ctg_data.model import CtgData
 
@@ -126,16 +126,15 @@ def _level_formats(frame: pd.DataFrame) -> dict[str, str]:
     return {c: "decimal" for c in frame.columns if c not in ("Indicateur", "Unité")}
 
 
-def portrait_display(frame: pd.DataFrame, format_value: Callable) -> pd.DataFrame:
-    """The portrait table as the screen shows it: each value in its indicator's unit,
-    `format_value(value, code)` being the UI's indicator formatter (« 12,3 % »,
-    « 19 500 € »)."""
+def portrait_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """The portrait table as the screen shows it: each value in its indicator's unit
+    (`kinds.format_indicator`: « 12,3 % », « 19 500 € »)."""
     codes = {d.libelle: d.code for d in definitions.DEFINITIONS}
     if frame.empty:
         return frame.astype(object)
     levels = list(frame.columns[2:])
     return pd.DataFrame([{"Indicateur": r["Indicateur"], "Unité": r["Unité"],
-                          **{k: format_value(r[k], codes[r["Indicateur"]]) for k in levels}}
+                          **{k: kinds.format_indicator(r[k], codes[r["Indicateur"]]) for k in levels}}
                          for _, r in frame.iterrows()])
 
 

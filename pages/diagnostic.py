@@ -7,7 +7,7 @@ import json
 import streamlit as st
 
 import ctg_ui
-from ctg_data import kinds, tables
+from ctg_data import tables
 from ctg_data import formatting as fmt
 from ctg_data import references as refmod
 
@@ -46,7 +46,7 @@ else:
     # One row per indicator, one column per level: units differ from row to row.
     levels = list(comparison["libelle"])
     ctg_ui.table_block(table, spec.file_name(annee), key="portrait",
-                       display=tables.portrait_display(table, kinds.format_indicator),
+                       display=tables.portrait_display(table),
                        formats=spec.formats_for(table), title=spec.title(annee),
                        source="; ".join(f"{lib} : {src}" for lib, src in
                                         zip(levels, comparison["source"])))
