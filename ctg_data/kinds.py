@@ -4,7 +4,8 @@ Excel and rounded in a CSV — declared once in `VALUE_KINDS`.
 A table declares the kind of each column (`{"Places": "int", "Taux": "percent"}`); the screen
 (`display_frame`), the Excel and CSV downloads (`exports.NUMBER_FORMATS`, `exports.CSV_DECIMALS`)
 and the bilan (`print_text`) read the same entry. The workbook's column types
-(`schemas.TYPES`) map onto these kinds through `SCHEMA_KINDS`.
+(`schemas.TYPES`) are another thing: how a cell is READ from a file (a code keeps its leading
+zeros, a date may be a year); once read, a value is shown by the kind of the table showing it.
 """
 
 from __future__ import annotations
@@ -94,11 +95,6 @@ VALUE_KINDS: dict[str, ValueKind] = {k.name: k for k in (
 # Other names a table may give a kind (the workbook's types, French words).
 KIND_ALIASES = {"float": "decimal", "entier": "int", "pourcentage": "percent", "%": "percent",
                 "annee": "year", "€": "euro"}
-
-# The kind of a workbook column of each `schemas.TYPES` type.
-SCHEMA_KINDS = {"int": "int", "float": "decimal", "percent": "percent", "year": "year",
-                "text": "text", "choice": "text", "code": "text", "date": "date",
-                "date_or_year": "text"}
 
 
 def excel_kinds(formats: dict | None) -> dict:

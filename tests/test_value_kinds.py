@@ -8,7 +8,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from ctg_data import exports, kinds, schemas
+from ctg_data import exports, kinds
 from ctg_data.formatting import MISSING, NNBSP
 from ctg_data.kinds import VALUE_KINDS, display_frame, print_text
 
@@ -54,9 +54,7 @@ def test_text_columns_are_shown_as_they_are():
     assert shown["b"].tolist() == ["oui", "non", MISSING]
 
 
-def test_every_workbook_type_and_alias_has_a_kind():
-    assert set(kinds.SCHEMA_KINDS) == set(schemas.TYPES)
-    assert set(kinds.SCHEMA_KINDS.values()) <= set(VALUE_KINDS)
+def test_every_alias_names_a_kind():
     assert set(kinds.KIND_ALIASES.values()) <= set(VALUE_KINDS)
     assert all(VALUE_KINDS[k.excel_kind].excel_kind == k.excel_kind for k in VALUE_KINDS.values())
 
