@@ -11,6 +11,7 @@ allowed (`LOCAL_ACCOUNT`) — and `partage` — sign-in required, each account h
 The rights are checked here, in the core: every write function of the store calls
 `authorise(actor, action, codes)`, which raises `AccessDenied` (a French message) for what the
 role and territories do not allow — hiding buttons in the pages is only a convenience.
+Every refusal is typed: its `code` is its entry in the error catalogue (`ctg_data.errors`).
 
 Passwords are hashed with scrypt (memory-hard, Python's standard library) and a random salt;
 repeated failed sign-ins of a login lock it for a growing delay stored in the database; a
@@ -30,6 +31,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from ctg_data import settings
+from ctg_data.errors import CatalogueError
 from ctg_data.storage import accounts_t, now_utc, sign_in_failures_t
 
 LECTEUR, EDITEUR, ADMINISTRATEUR = "lecteur", "editeur", "administrateur"
@@ -57,19 +59,35 @@ _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2 ** 14, 8, 1
 # 30 s, doubling with each further failure, at most one hour.
 FREE_FAILURES = 5
 _FIRST_LOCK_S, _MAX_LOCK_S = 30, 3600
-_LOGIN_PATTERN = re.compile(r"^[\w.@+-]{1,200}$")
+# Logins: letters, digits and . _ @ + - (an e-mail address for the identity provider).
+_LOGIN_MAX = 200
+_LOGIN_PATTERN = re.compile(r"^[\w.@+-]{1,%d}$" % _LOGIN_MAX)
+# New passwords: a minimum length and no composition rules (NIST SP 800-63B's advice).
+MIN_PASSWORD_LENGTH = 10
 
 
-class AccessDenied(PermissionError):
-    """A write refused by the rights of the acting account (French `message`)."""
+class AccessDenied(CatalogueError, PermissionError):
+    """A write refused by the rights of the acting account: French `message`, catalogue
+    `code` (`connexion_requise`, `droit_refuse_…`). Still a PermissionError for callers that
+    catch that."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    default_code = "droit_refuse_administrateur"
 
 
 class SignInRefused(AccessDenied):
-    """A sign-in refused: wrong login or password, account disabled, too many attempts."""
+    """A sign-in refused: wrong login or password (`connexion_incorrecte`), too many attempts
+    (`connexion_bloquee`), account disabled (`compte_desactive`), no active account for an
+    identity (`aucun_compte_actif`)."""
+
+    default_code = "connexion_incorrecte"
+
+
+class AccountError(CatalogueError, ValueError):
+    """A request about accounts that cannot be met (bad login, role or password, account
+    already there or not found) or an unknown mode setting: French `message`, catalogue
+    `code`. Still a ValueError for callers that catch that."""
+
+    default_code = "compte_introuvable"
 
 
 @dataclass(frozen=True)
@@ -103,8 +121,7 @@ def mode() -> str:
     """The running mode, `local` or `partage` (setting `mode`)."""
     value = str(settings.get("mode")).strip().lower()
     if value not in MODES:
-        raise ValueError(f"Réglage CTG_MODE inconnu : « {value} » (valeurs possibles : "
-                         "local, partage).")
+        raise AccountError.of("mode_inconnu", value=value, modes=", ".join(MODES))
     return value
 
 
@@ -116,6 +133,8 @@ def shared() -> bool:
 def allowed(account: Account, action: str, codes=()) -> bool:
     """Whether `account` may do `action` (a key of ACTIONS) on the territories `codes`."""
     if action not in ACTIONS:
+        # A programming error (the action keys are written in the code), never shown to
+        # people: a plain ValueError, outside the error catalogue.
         raise ValueError(f"Action inconnue : {action!r}.")
     if account.role == ADMINISTRATEUR:
         return True
@@ -135,28 +154,26 @@ def authorise(actor: Account | None, action: str, codes=()) -> Account:
     codes = [str(c) for c in codes]
     if actor is None:
         if shared():
-            raise AccessDenied("Connexion requise : en mode partagé, chaque modification est "
-                               "faite par un compte connecté. Rien n'a été enregistré.")
+            raise AccessDenied.of("connexion_requise")
         return LOCAL_ACCOUNT
     if allowed(actor, action, codes):
         return actor
-    who = f"Votre compte « {actor.login} » ({ROLE_LABELS.get(actor.role, actor.role)})"
+    raise _refusal(actor, action, codes)
+
+
+def _refusal(actor: Account, action: str, codes: list[str]) -> AccessDenied:
+    """Why `actor` may not do `action` on `codes`, as the AccessDenied to raise."""
+    params = {"login": actor.login, "role": ROLE_LABELS.get(actor.role, actor.role),
+              "action": ACTIONS[action]}
     if actor.role == LECTEUR:
-        reason = f"{who} permet de consulter les données, pas de {ACTIONS[action]}."
-    elif action in _EDITOR_ACTIONS and actor.role == EDITEUR:
+        return AccessDenied.of("droit_refuse_lecteur", **params)
+    if action in _EDITOR_ACTIONS and actor.role == EDITEUR:
         outside = sorted(c for c in codes if c not in (actor.territoires or ()))
-        which = ", ".join(outside)
-        reason = (f"{who} ne peut pas {ACTIONS[action]} pour le territoire "
-                  f"{which} : il ne lui est pas attribué." if len(outside) == 1 else
-                  f"{who} ne peut pas {ACTIONS[action]} pour les territoires {which} : "
-                  "ils ne lui sont pas attribués.")
-    elif action == "references":
-        reason = (f"{who} ne peut pas {ACTIONS[action]} : elles concernent tous les "
-                  "territoires (réservé aux administrateurs et aux éditeurs de tous les "
-                  "territoires).")
-    else:
-        reason = f"{who} ne peut pas {ACTIONS[action]} : réservé aux administrateurs."
-    raise AccessDenied(f"{reason} Rien n'a été enregistré.")
+        code = "droit_refuse_territoire" if len(outside) == 1 else "droit_refuse_territoires"
+        return AccessDenied.of(code, territoires=", ".join(outside), **params)
+    if action == "references":
+        return AccessDenied.of("droit_refuse_references", **params)
+    return AccessDenied.of("droit_refuse_administrateur", **params)
 
 
 def author_name(actor: Account | None, author: str = "") -> str:
@@ -172,7 +189,7 @@ def author_name(actor: Account | None, author: str = "") -> str:
 def hash_password(password: str) -> str:
     """A salted scrypt hash of `password`, as « scrypt$n$r$p$salt$hash » (base64)."""
     if not password:
-        raise ValueError("Le mot de passe est vide.")
+        raise AccountError.of("mot_de_passe_vide")
     salt = os.urandom(16)
     digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R,
                             p=_SCRYPT_P, dklen=32)
@@ -198,9 +215,16 @@ def verify_password(password: str, stored: str | None) -> bool:
 
 
 def password_problem(password: str) -> str | None:
-    """Why a new password is refused (French), or None: at least 10 characters."""
-    if len(password or "") < 10:
-        return "Le mot de passe doit compter au moins 10 caractères."
+    """Why a new password is refused (French), or None: at least MIN_PASSWORD_LENGTH
+    characters."""
+    refusal = _password_refusal(password)
+    return refusal.message if refusal is not None else None
+
+
+def _password_refusal(password: str) -> AccountError | None:
+    """The AccountError refusing `password` as a new password, or None when it is fine."""
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        return AccountError.of("mot_de_passe_trop_court", minimum=MIN_PASSWORD_LENGTH)
     return None
 
 
@@ -225,16 +249,14 @@ def _account(row) -> Account:
 def _clean_login(login: str) -> str:
     login = (login or "").strip().lower()
     if not _LOGIN_PATTERN.match(login):
-        raise ValueError("Identifiant invalide : lettres, chiffres et . _ @ + - seulement "
-                         "(200 caractères au plus).")
+        raise AccountError.of("identifiant_invalide", maximum=_LOGIN_MAX)
     return login
 
 
 def _clean_role(role: str, territoires) -> tuple[str, list[str] | None]:
     role = (role or "").strip().lower().replace("é", "e")
     if role not in ROLES:
-        raise ValueError(f"Rôle inconnu : « {role} » (rôles possibles : "
-                         + ", ".join(ROLES) + ").")
+        raise AccountError.of("role_inconnu", role=role, roles=", ".join(ROLES))
     if territoires is not None:
         territoires = sorted({str(c).strip() for c in territoires if str(c).strip()})
     return role, territoires
@@ -271,20 +293,19 @@ def list_accounts(store) -> list[AccountInfo]:
 def add_account(store, login: str, nom: str, role: str, password: str | None, *,
                 territoires=None, actor: Account | None = None) -> Account:
     """Create an account (password None: sign-in through the identity provider only).
-    Raises ValueError (French) for a login already used, a bad role or a short password."""
+    Raises AccountError (a ValueError, French) for a login already used, a bad login, role
+    or password."""
     from ctg_data import audit
 
     acting = authorise(actor, "accounts")
     login = _clean_login(login)
     role, territoires = _clean_role(role, territoires)
-    if password is not None:
-        problem = password_problem(password)
-        if problem:
-            raise ValueError(problem)
+    if password is not None and (refusal := _password_refusal(password)) is not None:
+        raise refusal
     password_hash = hash_password(password) if password is not None else None
     with store.engine.begin() as conn:
         if conn.execute(sa.select(accounts_t.c.login).where(accounts_t.c.login == login)).first():
-            raise ValueError(f"Le compte « {login} » existe déjà.")
+            raise AccountError.of("compte_existant", login=login)
         conn.execute(sa.insert(accounts_t).values(
             login=login, nom=(nom or "").strip(), role=role, territoires=territoires,
             password_hash=password_hash, active=True, created_at=now_utc()))
@@ -311,7 +332,7 @@ def set_role(store, login: str, role: str, *, territoires=None,
     with store.engine.begin() as conn:
         row = conn.execute(sa.select(accounts_t).where(accounts_t.c.login == login)).first()
         if row is None:
-            raise ValueError(f"Compte « {login} » introuvable.")
+            raise AccountError.of("compte_introuvable", login=login)
         conn.execute(sa.update(accounts_t).where(accounts_t.c.login == login).values(
             role=role, territoires=territoires, active=True))
         audit.record(conn, acting.login, "compte",
@@ -328,14 +349,14 @@ def set_password(store, login: str, password: str, *, actor: Account | None = No
 
     acting = authorise(actor, "accounts")
     login = _clean_login(login)
-    problem = password_problem(password)
-    if problem:
-        raise ValueError(problem)
+    refusal = _password_refusal(password)
+    if refusal is not None:
+        raise refusal
     with store.engine.begin() as conn:
         done = conn.execute(sa.update(accounts_t).where(accounts_t.c.login == login)
                             .values(password_hash=hash_password(password))).rowcount
         if not done:
-            raise ValueError(f"Compte « {login} » introuvable.")
+            raise AccountError.of("compte_introuvable", login=login)
         audit.record(conn, acting.login, "compte",
                      detail=f"Mot de passe du compte « {login} » changé.")
 
@@ -351,7 +372,7 @@ def deactivate(store, login: str, *, actor: Account | None = None) -> None:
         done = conn.execute(sa.update(accounts_t).where(accounts_t.c.login == login)
                             .values(active=False)).rowcount
         if not done:
-            raise ValueError(f"Compte « {login} » introuvable.")
+            raise AccountError.of("compte_introuvable", login=login)
         audit.record(conn, acting.login, "compte", detail=f"Compte « {login} » désactivé.")
 
 
@@ -378,7 +399,6 @@ def authenticate(store, login: str, password: str, *, now: datetime | None = Non
 
     now = now or now_utc()
     typed = (login or "").strip().lower()[:200]
-    wrong = SignInRefused("Identifiant ou mot de passe incorrect.")
     with store.engine.connect() as conn:
         failed = conn.execute(sa.select(sign_in_failures_t).where(
             sign_in_failures_t.c.login == typed)).first()
@@ -389,8 +409,7 @@ def authenticate(store, login: str, password: str, *, now: datetime | None = Non
             with store.engine.begin() as conn:
                 audit.record(conn, typed, "connexion_refusee",
                              detail="Connexion refusée : trop de tentatives.")
-            raise SignInRefused("Trop de tentatives de connexion avec cet identifiant : "
-                                f"réessayez dans {_minutes(wait_until - now)}.")
+            raise SignInRefused.of("connexion_bloquee", delai=_minutes(wait_until - now))
     if row is None:
         _spend_hash_time(password)
         ok = False
@@ -399,7 +418,7 @@ def authenticate(store, login: str, password: str, *, now: datetime | None = Non
     if ok and not row.active:
         with store.engine.begin() as conn:
             audit.record(conn, typed, "connexion_refusee", detail="Compte désactivé.")
-        raise SignInRefused("Ce compte est désactivé : adressez-vous à un administrateur.")
+        raise SignInRefused.of("compte_desactive")
     with store.engine.begin() as conn:
         if ok:
             conn.execute(sa.delete(sign_in_failures_t).where(
@@ -417,7 +436,7 @@ def authenticate(store, login: str, password: str, *, now: datetime | None = Non
             audit.record(conn, typed, "connexion_refusee",
                          detail=f"Mot de passe ou identifiant incorrect (échec n° {count}).")
     if not ok:
-        raise wrong
+        raise SignInRefused.of("connexion_incorrecte")
     return _account(row)
 
 
@@ -436,8 +455,7 @@ def record_identity_sign_in(store, login: str) -> Account:
             audit.record(conn, account.login, "connexion",
                          detail="Connexion (fournisseur d'identité).")
     if account is None:
-        raise SignInRefused(f"Aucun compte actif pour « {login} » : demandez à un "
-                            "administrateur de vous en créer un.")
+        raise SignInRefused.of("aucun_compte_actif", login=login)
     return account
 
 

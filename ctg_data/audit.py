@@ -16,7 +16,9 @@ import sqlalchemy as sa
 
 from ctg_data.storage import audit_t, now_utc
 
-# Action codes and their French labels (the Données page's « Action » column).
+# Action codes and their French labels (the Données page's « Action » column). An unknown code
+# is a programming error (the codes are written in the code), never shown to people: `record`
+# raises a plain ValueError for it, outside the error catalogue.
 ACTIONS = {
     "import": "Import",
     "modification": "Modification",

@@ -384,7 +384,59 @@ CATALOGUE.update(_types(
      "L'exemple n'a pas pu être importé : {detail}", ERREUR),
     ("mots_de_passe_differents", "Mots de passe différents",
      "Les deux mots de passe diffèrent : rien n'a été enregistré.", ERREUR),
-    ("compte_refuse", "Demande refusée", "{detail}", ERREUR),
+    ("nombre_positif_attendu", "Nombre positif attendu",
+     "nombre positif attendu, « {value} » trouvé", ERREUR),
+))
+
+
+# --- Accounts, rights and sign-in of the shared mode (ctg_data.accounts, issue 12 §4) ---------
+# Raised with `.of(code, …)` as accounts.AccessDenied (a write the role or the territories do
+# not allow: nothing is stored), accounts.SignInRefused and accounts.AccountError (managing
+# accounts); the command line ends with the same code. `{role}` is the role's French label,
+# `{action}` what was refused, as accounts.ACTIONS words it.
+CATALOGUE.update(_types(
+    ("connexion_requise", "Connexion requise",
+     "Connexion requise : en mode partagé, chaque modification est faite par un compte "
+     "connecté. Rien n'a été enregistré.", ERREUR),
+    ("droit_refuse_lecteur", "Compte en lecture seule",
+     "Votre compte « {login} » ({role}) permet de consulter les données, pas de {action}. "
+     "Rien n'a été enregistré.", ERREUR),
+    ("droit_refuse_territoire", "Territoire non attribué",
+     "Votre compte « {login} » ({role}) ne peut pas {action} pour le territoire {territoires} : "
+     "il ne lui est pas attribué. Rien n'a été enregistré.", ERREUR),
+    ("droit_refuse_territoires", "Territoires non attribués",
+     "Votre compte « {login} » ({role}) ne peut pas {action} pour les territoires "
+     "{territoires} : ils ne lui sont pas attribués. Rien n'a été enregistré.", ERREUR),
+    ("droit_refuse_references", "Réservé aux comptes de tous les territoires",
+     "Votre compte « {login} » ({role}) ne peut pas {action} : elles concernent tous les "
+     "territoires (réservé aux administrateurs et aux éditeurs de tous les territoires). Rien "
+     "n'a été enregistré.", ERREUR),
+    ("droit_refuse_administrateur", "Réservé aux administrateurs",
+     "Votre compte « {login} » ({role}) ne peut pas {action} : réservé aux administrateurs. "
+     "Rien n'a été enregistré.", ERREUR),
+    # Sign-in (SignInRefused): an unknown login reads as a wrong password, on purpose.
+    ("connexion_incorrecte", "Connexion refusée",
+     "Identifiant ou mot de passe incorrect.", ERREUR),
+    ("connexion_bloquee", "Trop de tentatives de connexion",
+     "Trop de tentatives de connexion avec cet identifiant : réessayez dans {delai}.", ERREUR),
+    ("compte_desactive", "Compte désactivé",
+     "Ce compte est désactivé : adressez-vous à un administrateur.", ERREUR),
+    ("aucun_compte_actif", "Aucun compte actif",
+     "Aucun compte actif pour « {login} » : demandez à un administrateur de vous en créer un.",
+     ERREUR),
+    # Managing accounts (AccountError) and the mode setting
+    ("mot_de_passe_vide", "Mot de passe vide", "Le mot de passe est vide.", ERREUR),
+    ("mot_de_passe_trop_court", "Mot de passe trop court",
+     "Le mot de passe doit compter au moins {minimum} caractères.", ERREUR),
+    ("identifiant_invalide", "Identifiant invalide",
+     "Identifiant invalide : lettres, chiffres et . _ @ + - seulement ({maximum} caractères au "
+     "plus).", ERREUR),
+    ("role_inconnu", "Rôle inconnu",
+     "Rôle inconnu : « {role} » (rôles possibles : {roles}).", ERREUR),
+    ("compte_existant", "Compte existant", "Le compte « {login} » existe déjà.", ERREUR),
+    ("compte_introuvable", "Compte introuvable", "Compte « {login} » introuvable.", ERREUR),
+    ("mode_inconnu", "Mode inconnu",
+     "Réglage CTG_MODE inconnu : « {value} » (valeurs possibles : {modes}).", ERREUR),
 ))
 
 def format_value(value: object) -> str:

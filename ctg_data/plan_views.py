@@ -10,7 +10,7 @@ import re
 
 import pandas as pd
 
-from ctg_data import formatting, indicators
+from ctg_data import formatting, indicators, kinds
 from ctg_data.model import CtgData, plan_years
 from ctg_data.schemas import FICHES_ACTIONS
 
@@ -246,6 +246,17 @@ def plan_tree(data: CtgData, annee: int | None = None, **filters) -> list[dict]:
                                     indicateurs=rows.drop(columns="champ")))
             axes_.append(dict(axe=axe, actions=actions))
         tree.append(dict(champ=champ, axes=axes_))
+    return tree
+
+
+def plan_tree_with_values(data: CtgData, annee: int | None = None, **filters) -> list[dict]:
+    """`plan_tree`, each action also holding `valeurs`: its indicators' values table as the
+    screen shows it (French text, `VALUES_FORMATS`), so that a page keeps the whole tree."""
+    tree = plan_tree(data, annee, **filters)
+    for axe in (a for champ in tree for a in champ["axes"]):
+        for action in axe["actions"]:
+            table = indicator_values_table(action["indicateurs"]).drop(columns=["Action"])
+            action["valeurs"] = kinds.display_frame(table, VALUES_FORMATS)
     return tree
 
 

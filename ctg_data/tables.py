@@ -52,6 +52,8 @@ class TableSpec:
     stem: str = ""
     count_rows: Callable[[pd.DataFrame], list[bool]] | None = None
     total_row: bool = False
+    display: Callable[[pd.DataFrame], pd.DataFrame] | None = None   # screen text, when units
+                                                                  # differ from row to row
 
     def title(self, annee: int, **fields) -> str:
         """The table's title for year `annee` (and `axe`… when its template names them)."""
@@ -204,10 +206,10 @@ def _besoins(data: CtgData, annee: int, references=None, **_) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-def besoins_display(frame: pd.DataFrame, shown: pd.DataFrame) -> pd.DataFrame:
-    """`shown` (the French text of `frame`) with each value in its own unit (« 38 % »,
-    « 45 familles »): every observation has its unit."""
-    shown = shown.copy()
+def besoins_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """The needs table as the screen shows it: French text, each value in its own unit
+    (« 38 % », « 45 familles »): every observation has its unit."""
+    shown = kinds.display_frame(frame, {"Année": "year"})
     shown["Valeur"] = [formatting.fr_value(v, u) for v, u in zip(frame["Valeur"], frame["Unité"])]
     return shown
 
@@ -459,7 +461,7 @@ _KEY_FORMATS = {"Valeur": "number", "Année": "year", "Unité": "text"}
 TABLES: dict[str, TableSpec] = {spec.key: spec for spec in (
     TableSpec("portrait", "Portrait du territoire et niveaux de référence, {annee}",
               "Classeur CTG ; INSEE et Caf (niveaux de référence)", _portrait, _level_formats,
-              stem="portrait-{annee}"),
+              stem="portrait-{annee}", display=portrait_display),
     TableSpec("structures", "Structures ouvertes au 31 décembre {annee}",
               "Classeur CTG, feuille Équipements", _structures,
               {"Places": "int", "Âge min": "number", "Âge max": "number"},
@@ -472,7 +474,8 @@ TABLES: dict[str, TableSpec] = {spec.key: spec for spec in (
               {definitions.get(c).libelle: "rate" for c in _RATE_CODES},
               stem="taux-couverture-references-{annee}"),
     TableSpec("besoins", "Besoins exprimés", "Classeur CTG, feuille Besoins", _besoins,
-              {"Année": "year", "Valeur": "decimal"}, stem="besoins"),
+              {"Année": "year", "Valeur": "decimal"}, count_columns=("Valeur",),
+              count_rows=_count_units, stem="besoins", display=besoins_display),
     TableSpec("besoins_annee", "Besoins observés en {annee}", "classeur CTG (feuille Besoins)",
               _besoins_of_year, {"Valeur": "number", "Unité": "text"}, count_columns=("Valeur",),
               count_rows=_count_units),

@@ -22,9 +22,9 @@ from ctg_ui.blocks import (chart_block, figure_block, methodology, metric, no_da
                            other_charts, rate_metric, slide_chart)
 from ctg_ui.comments import chart_comments, comments_block
 from ctg_ui.data import (DONNEES_PAGE, PageContext, coverage, current_data, current_territory,
-                         database_url, empty_state, previous_coverage, read_territories,
-                         references, require_data, select_territory, store, stored_result,
-                         territories, version_id)
+                         database_url, empty_state, plan_status, previous_coverage,
+                         read_territories, references, require_data, select_territory, store,
+                         stored_result, territories, version_id)
 from ctg_ui.forms import (edit_feedback, editing_allowed, form_values, history_expander,
                           number_field, reset_number_field, save_button, target_input,
                           upload_limit_mb)
@@ -32,21 +32,20 @@ from ctg_ui.frame import PRESENTATION_PAGE, ensure_frame, frame, presentation_fr
 from ctg_ui.french import french_interface, french_interface_html, presentation_config
 from ctg_ui.state import (bind, consume_presentation_request, init_state, presentation,
                           set_presentation)
-from ctg_ui.tables import audited_export, record_export, table_block, text_table_block
+from ctg_ui.tables import (audited_export, record_export, spec_table, table_block,
+                           text_table_block)
 
 __all__ = [
-    "DONNEES_PAGE", "PRESENTATION_PAGE", "PageContext",
-    "actor", "audited_export", "author", "bind", "can", "chart_block", "chart_comments",
-    "comments_block", "consume_presentation_request", "coverage", "current_data",
-    "current_territory", "database_url", "edit_feedback", "editing_allowed",
-    "empty_state", "ensure_frame", "figure_block", "form_values",
-    "frame", "french_interface", "french_interface_html",
-    "history_expander", "import_allowed", "init_state",
-    "methodology", "metric", "no_data",
-    "number_field", "other_charts", "presentation", "presentation_config", "presentation_frame",
-    "previous_coverage", "rate_metric", "read_territories", "record_export", "references",
-    "require_data", "reset_number_field", "save_button", "select_territory",
+    "DONNEES_PAGE", "PageContext", "PRESENTATION_PAGE", "actor", "audited_export", "author",
+    "bind", "can", "chart_block", "chart_comments", "comments_block",
+    "consume_presentation_request", "coverage", "current_data", "current_territory",
+    "database_url", "edit_feedback", "editing_allowed", "empty_state", "ensure_frame",
+    "figure_block", "form_values", "frame", "french_interface", "french_interface_html",
+    "history_expander", "import_allowed", "init_state", "methodology", "metric", "no_data",
+    "number_field", "other_charts", "plan_status", "presentation", "presentation_config",
+    "presentation_frame", "previous_coverage", "rate_metric", "read_territories", "record_export",
+    "references", "require_data", "reset_number_field", "save_button", "select_territory",
     "set_presentation", "shared_mode", "sidebar", "sign_in_gate", "sign_out", "slide_chart",
-    "store", "stored_result", "table_block", "target_input", "territories",
+    "spec_table", "store", "stored_result", "table_block", "target_input", "territories",
     "text_table_block", "upload_limit_mb", "version_id",
 ]

@@ -246,6 +246,15 @@ def coverage(page: PageContext, cible=None):
                          data, annee, options={"cible": cible})
 
 
+def plan_status(page: PageContext):
+    """`indicators.plan_status` of the page's data and year, kept by `stored_result` (the plan
+    pages and their tables read it every run)."""
+    from ctg_data import indicators
+    data, annee = page.data, page.annee
+    return stored_result(("plan_status",), lambda: indicators.plan_status(data, annee),
+                         data, annee)
+
+
 def previous_coverage(page: PageContext):
     """The coverage of the year an evolution compares with (`indicators.previous_year`: the
     latest earlier year of the coverage sheets), None when the page's year is the first."""

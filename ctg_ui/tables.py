@@ -6,29 +6,80 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ctg_data import accounts, audit, exports, formatting, kinds, secrecy
+from ctg_data import accounts, audit, exports, formatting, kinds, secrecy, tables
 from ctg_data.formatting import escape_md
 from ctg_ui.access import actor, can
-from ctg_ui.data import current_territory, store
+from ctg_ui.data import PageContext, current_territory, store, stored_result
 from ctg_ui.state import presentation
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def spec_table(spec_key: str, page: PageContext, *, key: str, references=None,
+               fields: dict | None = None, name: str | None = None, title: str | None = None,
+               source: str | None = None, text: bool = False, empty: str | None = None,
+               **options) -> pd.DataFrame:
+    """The table of `tables.TABLES[spec_key]` for the page's data and year, from its spec
+    alone — the same build, formats, title and source as the bilan's — shown in French, with
+    downloads masked by the spec's secrecy rules (`TableSpec.mask`). Built, put in French and
+    laid out once per stored version, year, references and options, then kept between runs
+    like the figures.
+
+    `fields` fill the title and file name (`axe`, `numero`); `name`, `title`, `source` replace
+    the spec's (a page's own file name, the sources of the levels actually shown); `text`
+    draws a table of long texts whole (escaped HTML); `empty`, when the table has no row, is
+    said instead. `options` go to the build: plain values are part of the cache key; others
+    (an input the page already computed, `status=`) must derive from the page's data and year.
+    Returns the built frame (read-only)."""
+    spec = tables.TABLES[spec_key]
+    fields = fields or {}
+    data, annee = page.data, page.annee
+
+    def compute():
+        frame = spec.build(data, annee, references, **options)
+        formats = spec.formats_for(frame)
+        shown = spec.display(frame) if spec.display is not None else \
+            kinds.display_frame(frame, formats)
+        return frame, formats, shown, (None if text else formatting.table_layout(shown))
+
+    plain = {k: v for k, v in options.items() if isinstance(v, _PLAIN)} | fields
+    frame, formats, shown, layout = stored_result(("tableau", spec_key), compute, data, annee,
+                                                  references, plain)
+    if frame.empty and empty:
+        st.info(empty, icon=":material/info:")
+        return frame
+    name = name or spec.file_name(annee, **fields)
+    title = title or spec.title(annee, **fields)
+    source = source or spec.source
+    if text:
+        st.html(formatting.inert_table_html(shown))
+        if not presentation() and can("export"):
+            _table_downloads(frame, name, key, title=title, source=source)
+        return frame
+    table_block(frame, name, formats=formats, key=key, title=title, source=source,
+                display=shown, layout=layout,
+                mask=spec.mask if spec.count_columns else None)
+    return frame
 
 
 def table_block(frame: pd.DataFrame, name: str, *, formats: dict | None = None,
                 key: str | None = None, title: str | None = None, source: str | None = None,
                 note: str | None = None, display: pd.DataFrame | None = None,
                 height: int | str = "auto", counts: tuple[str, ...] = (),
-                selection: bool = False):
+                selection: bool = False, layout: tuple | None = None, mask=None):
     """A table shown in French format, with Excel (real numbers and number formats) and CSV
     (French Excel) downloads outside presentation mode. `name` is the file name stem;
     `display` replaces the automatic French rendering when a column needs per-row units.
     `counts` name the columns that count people: the downloads mask their small values
     (statistical secrecy) and say so, while the screen shows the exact figures to the editor.
     With `selection`, a row can be picked (a click reruns the page): the selection event of
-    st.dataframe is returned (`.selection.rows`), else None."""
+    st.dataframe is returned (`.selection.rows`), else None. `layout` is the
+    `formatting.table_layout` of `display` when already computed; `mask(frame) -> (masked,
+    note)` replaces the `counts` rule (a `TableSpec`'s own secrecy rules)."""
     wkey = key or exports.export_file_name(name, "x").removesuffix(".x")
     shown = display if display is not None else kinds.display_frame(frame, formats)
     picked = {"on_select": "rerun", "selection_mode": "single-row"} if selection else {}
-    columns, row_height = formatting.table_layout(shown)
+    columns, row_height = layout or formatting.table_layout(shown)
     event = st.dataframe(shown, hide_index=True, width="stretch", height=height,
                          key=f"tableau_{wkey}", column_config=columns or None,
                          row_height=row_height, **picked)
@@ -37,13 +88,15 @@ def table_block(frame: pd.DataFrame, name: str, *, formats: dict | None = None,
         st.caption(escape_md(note))
     if presentation() or not can("export"):
         return event
-    if counts:
-        frame, secret_note = secrecy.mask_small_counts(frame, counts)
+    audited = bool(counts) or mask is not None
+    if audited:
+        frame, secret_note = (mask(frame) if mask is not None
+                              else secrecy.mask_small_counts(frame, counts))
         note = " ".join(n for n in (note, secret_note) if n) or None
         if secret_note:
             st.caption(escape_md(f"Téléchargements : {secret_note}"))
     _table_downloads(frame, name, wkey, title=title or name, source=source,
-                     formats=kinds.excel_kinds(formats), note=note, audited=bool(counts),
+                     formats=kinds.excel_kinds(formats), note=note, audited=audited,
                      csv_formats=formats or {})
     return event
 

@@ -5,7 +5,7 @@ their targets, the analyses and the comités of the year — and the bilan repor
 import streamlit as st
 
 import ctg_ui
-from ctg_data import bilan, editing, indicators, plan_views, tables
+from ctg_data import bilan, editing, plan_views
 from ctg_data import formatting as fmt
 
 page = ctg_ui.require_data()
@@ -50,36 +50,30 @@ else:
     st.caption("Le bilan reprend les chiffres clés, les graphiques, les tableaux d'évaluation "
                "de chaque axe, les analyses et les commentaires du comité.")
 
-status = indicators.plan_status(data, annee)
+status = ctg_ui.plan_status(page)
 st.header(f"Ce qui a été réalisé en {annee}")
 if status.empty:
     st.info("Le plan d'action est vide : saisissez-le sur la page Plan d'action.",
             icon=":material/info:")
 else:
-    summary = tables.TABLES["synthese_axes"]
-    table = summary.build(data, annee, status=status)
-    # This page's own title and file name for the same table.
-    ctg_ui.table_block(table, f"bilan_synthese_{annee}", formats=summary.formats_for(table),
-                       key="ba_synthese", title=f"Synthèse par axe en {annee}",
-                       source=summary.source)
-    evaluation, values = tables.TABLES["evaluation_axe"], tables.TABLES["indicateurs_axe"]
-    overview = plan_views.actions_overview(data, annee)
+    # This page's own file names for the tables the Évaluation page also shows.
+    ctg_ui.spec_table("synthese_axes", page, key="ba_synthese", status=status,
+                      name=f"bilan_synthese_{annee}")
+    overview = ctg_ui.stored_result(("plan_apercu",),
+                                    lambda: plan_views.actions_overview(data, annee), data, annee)
     for number, axe in enumerate(plan_views.axes(data), start=1):
         st.subheader(fmt.escape_md(axe))
         for action in overview[overview["axe"] == axe].to_dict("records"):
             label = plan_views.action_label(action["numero_action"], action["action"])
             st.markdown(f"- {fmt.band_label(action['niveau'])} · {fmt.escape_md(label)} — "
                         f"{fmt.escape_md(action['statut'] or 'statut non renseigné')}")
-        table = values.build(data, annee, status=status, axe=axe)
-        ctg_ui.table_block(table, "bilan_" + values.file_name(annee, numero=number),
-                           key=f"ba_valeurs_{number}", formats=values.formats_for(table),
-                           title=values.title(annee, axe=axe), source=values.source)
+        fields = {"axe": axe, "numero": number}
+        ctg_ui.spec_table("indicateurs_axe", page, key=f"ba_valeurs_{number}", fields=fields,
+                          name=f"bilan_indicateurs_axe_{number}_{annee}", status=status, axe=axe)
         with st.expander("Tableau d'évaluation de l'axe", icon=":material/fact_check:"):
-            ctg_ui.text_table_block(evaluation.build(data, annee, status=status, axe=axe),
-                                    "bilan_" + evaluation.file_name(annee, numero=number),
-                                    key=f"ba_evaluation_{number}",
-                                    title=evaluation.title(annee, axe=axe),
-                                    source=evaluation.source)
+            ctg_ui.spec_table("evaluation_axe", page, key=f"ba_evaluation_{number}", text=True,
+                              fields=fields, name=f"bilan_evaluation_axe_{number}_{annee}",
+                              status=status, axe=axe)
         analyses = status[(status["axe"].map(editing.raw_text) == axe)
                           & (status["analyse"].map(editing.raw_text) != "")]
         if len(analyses):
@@ -89,10 +83,5 @@ else:
                             f"{fmt.escape_md(r['analyse'])}")
 
 st.header(f"Comités de {annee}")
-spec = tables.TABLES["comites_annee"]
-held = spec.build(data, annee)
-if held.empty:
-    st.caption(f"Aucun comité enregistré en {annee}.")
-else:
-    ctg_ui.table_block(held, spec.file_name(annee), key="ba_comites", title=spec.title(annee),
-                       source=spec.source)
+ctg_ui.spec_table("comites_annee", page, key="ba_comites",
+                  empty=f"Aucun comité enregistré en {annee}.")

@@ -7,7 +7,6 @@ import json
 import streamlit as st
 
 import ctg_ui
-from ctg_data import tables
 from ctg_data import formatting as fmt
 from ctg_data import references as refmod
 
@@ -37,19 +36,15 @@ ctg_ui.chart_block("allocataires", page)
 
 # --- Comparison table ------------------------------------------------------------------------
 st.header("Le territoire et ses niveaux de référence", anchor="comparaison")
-comparison = refmod.portrait_comparison(data, annee, refs)
-spec = tables.TABLES["portrait"]
-table = spec.build(data, annee, refs, comparison=comparison)
-if table.empty:
-    st.info(f"Aucun indicateur du portrait n'est renseigné pour {annee}.")
-else:
-    # One row per indicator, one column per level: units differ from row to row.
-    levels = list(comparison["libelle"])
-    ctg_ui.table_block(table, spec.file_name(annee), key="portrait",
-                       display=tables.portrait_display(table),
-                       formats=spec.formats_for(table), title=spec.title(annee),
-                       source="; ".join(f"{lib} : {src}" for lib, src in
-                                        zip(levels, comparison["source"])))
+comparison = ctg_ui.stored_result(("portrait_comparaison",),
+                                  lambda: refmod.portrait_comparison(data, annee, refs),
+                                  data, annee, refs)
+levels = list(comparison["libelle"])
+table = ctg_ui.spec_table(
+    "portrait", page, key="portrait", references=refs, comparison=comparison,
+    source="; ".join(f"{lib} : {src}" for lib, src in zip(levels, comparison["source"])),
+    empty=f"Aucun indicateur du portrait n'est renseigné pour {annee}.")
+if not table.empty:
     for lib, src, edition in zip(levels, comparison["source"], comparison["edition"]):
         st.caption(fmt.escape_md(f"{lib} — source : {src}"
                                     + (f", édition {edition}" if edition else "")
@@ -72,13 +67,10 @@ if not page.presentation:
 ctg_ui.chart_block("carte_structures", page, contour=st.session_state.get("contour"))
 
 st.header("Inventaire des structures", anchor="inventaire")
-spec = tables.TABLES["structures"]
-inventory = spec.build(data, annee)
-if inventory.empty:
-    st.info(f"Aucune structure ouverte en {annee} dans la feuille Équipements.")
-else:
-    ctg_ui.table_block(inventory, spec.file_name(annee), formats=spec.formats_for(inventory),
-                       key="inventaire", title=spec.title(annee), source=spec.source)
+inventory = ctg_ui.spec_table(
+    "structures", page, key="inventaire",
+    empty=f"Aucune structure ouverte en {annee} dans la feuille Équipements.")
+if not inventory.empty:
     st.caption("Structures ouvertes au 31 décembre de l'année (date de référence de la Cnaf). "
                "Une commune vide dans le classeur désigne le territoire lui-même.")
 

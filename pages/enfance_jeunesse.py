@@ -4,10 +4,10 @@ rate — a local indicator, labelled as such (no official national reference exi
 import streamlit as st
 
 import ctg_ui
-from ctg_data import definitions, indicators, tables
+from ctg_data import definitions, indicators
 
 page = ctg_ui.require_data()
-data, annee, refs = page.data, page.annee, page.references
+data, annee = page.data, page.annee
 
 st.title("Enfance-jeunesse")
 st.markdown("Les accueils de loisirs sans hébergement (ALSH) : places ouvertes pour 100 enfants "
@@ -16,17 +16,15 @@ st.info("**Indicateur local**, propre à ce tableau de bord : il n'existe pas de
         "couverture ALSH national officiel. Il se compare d'une année à l'autre sur le "
         "territoire, pas avec d'autres territoires.", icon=":material/info:")
 
-coverage = indicators.alsh_coverage(data, annee)
+coverage = ctg_ui.stored_result(("alsh",), lambda: indicators.alsh_coverage(data, annee),
+                                data, annee)
 st.header(f"Couverture par période, {annee}", anchor="couverture")
 ctg_ui.chart_block("alsh_couverture", page,
                    alertes=[a for a in coverage["approximations"].dropna()])
 if coverage.empty:
     st.info(f"La feuille ALSH ne contient aucune ligne pour {annee}.", icon=":material/info:")
 else:
-    spec = tables.TABLES["alsh"]
-    table = spec.build(data, annee, refs, alsh=coverage)
-    ctg_ui.table_block(table, spec.file_name(annee), key="alsh", formats=spec.formats_for(table),
-                       title=spec.title(annee), source=spec.source, counts=spec.count_columns)
+    ctg_ui.spec_table("alsh", page, key="alsh", alsh=coverage)
 
 st.header("Fréquentation", anchor="frequentation")
 ctg_ui.chart_block("alsh_remplissage", page)

@@ -5,7 +5,7 @@ projet enters a year's value, the results obtained, the analysis and the status.
 import streamlit as st
 
 import ctg_ui
-from ctg_data import editing, indicators, plan_views, tables
+from ctg_data import editing, indicators, plan_views
 from ctg_data import formatting as fmt
 from ctg_data.schemas import STATUTS_ACTION
 
@@ -17,29 +17,22 @@ st.caption(f"Niveau d'atteinte de chaque indicateur avec la dernière valeur con
            "(année choisie dans la barre latérale). Atteinte = (dernière valeur − référence) / "
            "(cible − référence). " + indicators.band_explanation())
 
-status = indicators.plan_status(data, annee)
+status = ctg_ui.plan_status(page)
 if status.empty:
     ctg_ui.empty_state("Le plan d'action de ce territoire est vide.")
 
 st.header("Synthèse par axe")
-summary = tables.TABLES["synthese_axes"]
-table = summary.build(data, annee, status=status)
-ctg_ui.table_block(table, summary.file_name(annee), formats=summary.formats_for(table),
-                   key="ev_synthese", title=summary.title(annee), source=summary.source)
+ctg_ui.spec_table("synthese_axes", page, key="ev_synthese", status=status)
 ctg_ui.chart_block("plan_axes", page, key="ev_plan_axes", with_references=False)
 
-evaluation, values = tables.TABLES["evaluation_axe"], tables.TABLES["indicateurs_axe"]
 for number, axe in enumerate(plan_views.axes(data), start=1):
     st.header(fmt.escape_md(axe))
     st.subheader("Tableau d'évaluation")
-    ctg_ui.text_table_block(evaluation.build(data, annee, status=status, axe=axe),
-                            evaluation.file_name(annee, numero=number), key=f"ev_tableau_{number}",
-                            title=evaluation.title(annee, axe=axe), source=evaluation.source)
+    ctg_ui.spec_table("evaluation_axe", page, key=f"ev_tableau_{number}", text=True,
+                      fields={"axe": axe, "numero": number}, status=status, axe=axe)
     st.subheader("Indicateurs : valeurs, cibles et atteinte")
-    table = values.build(data, annee, status=status, axe=axe)
-    ctg_ui.table_block(table, values.file_name(annee, numero=number), key=f"ev_valeurs_{number}",
-                       formats=values.formats_for(table), title=values.title(annee, axe=axe),
-                       source=values.source)
+    ctg_ui.spec_table("indicateurs_axe", page, key=f"ev_valeurs_{number}",
+                      fields={"axe": axe, "numero": number}, status=status, axe=axe)
 
 if not ctg_ui.editing_allowed():
     st.stop()

@@ -5,7 +5,7 @@ target the comité sets, the RPE and waiting-list ratios, and the needs sheet.""
 import streamlit as st
 
 import ctg_ui
-from ctg_data import definitions, kinds, tables
+from ctg_data import definitions
 from ctg_data import formatting as fmt
 from ctg_data import references as refmod
 
@@ -72,10 +72,8 @@ st.header("Comparaison avec les références", anchor="references")
 ctg_ui.chart_block("couverture_references", page, cible=cible)
 comparison = ctg_ui.stored_result(("comparaison",), lambda: refmod.comparison(data, annee, refs),
                                 data, annee, refs)
-spec = tables.TABLES["couverture_references"]
-table = spec.build(data, annee, refs, comparison=comparison)
-ctg_ui.table_block(table, spec.file_name(annee), formats=spec.formats_for(table),
-                   key="comparaison_taux", source=spec.source, title=spec.title(annee))
+ctg_ui.spec_table("couverture_references", page, key="comparaison_taux", references=refs,
+                  comparison=comparison)
 if len(comparison) < 2:
     st.info(f"Aucune valeur de référence publiée pour {annee} : importez les taux de couverture "
             "de la Caf (data.caf.fr, fichiers txcouv_pe_*) depuis la page Données.",
@@ -107,17 +105,9 @@ ctg_ui.chart_block("assistantes_maternelles", page, cible=cible)
 
 # --- Needs ---------------------------------------------------------------------------------
 st.header("Besoins exprimés", anchor="besoins")
-spec = tables.TABLES["besoins"]
-table = spec.build(data, annee)
-if table.empty:
-    st.info("La feuille Besoins est vide : résultats d'enquêtes, listes d'attente et besoins "
-            "repérés s'y saisissent (une ligne par observation).", icon=":material/info:")
-else:
-    # Each observation has its own unit: « 38 % », « 45 familles »…
-    shown = tables.besoins_display(table, kinds.display_frame(table, {"Année": "year"}))
-    ctg_ui.table_block(table, spec.file_name(annee), formats=spec.formats_for(table),
-                       key="besoins", display=shown, source=spec.source,
-                       title=spec.title(annee))
+ctg_ui.spec_table("besoins", page, key="besoins",
+                  empty="La feuille Besoins est vide : résultats d'enquêtes, listes d'attente et "
+                        "besoins repérés s'y saisissent (une ligne par observation).")
 
 # Charts the registry gives this page and that it has not placed above.
 ctg_ui.other_charts("offre_besoins", page, cible=cible)

@@ -7,7 +7,7 @@ import datetime as dt
 import streamlit as st
 
 import ctg_ui
-from ctg_data import charts, editing, plan_views, tables
+from ctg_data import charts, editing, plan_views
 from ctg_data import formatting as fmt
 from ctg_data.schemas import INSTANCES, STATUTS_DECISION
 
@@ -33,9 +33,9 @@ pending = plan_views.open_decisions(data, today)
 if pending.empty:
     st.caption("Aucune décision ouverte.")
 else:
-    spec = tables.TABLES["decisions_ouvertes"]
-    ctg_ui.table_block(spec.build(data, None, decisions=pending), spec.file_name(None),
-                       key="pi_ouvertes", title=spec.title(None), source=spec.source)
+    # « Échéance dépassée » depends on the day: the day is part of what the table is kept for.
+    ctg_ui.spec_table("decisions_ouvertes", page, key="pi_ouvertes", decisions=pending,
+                      today=today, jour=today.isoformat())
 
 st.header("Calendrier des comités")
 calendar = plan_views.comites_calendar(data)
@@ -45,9 +45,7 @@ else:
     figure = charts.comites_figure(data, calendar, today.isoformat(),
                                    version_date=page.updated_at)
     ctg_ui.figure_block(figure, data, "comites", key="pi_calendrier")
-    spec = tables.TABLES["comites"]
-    ctg_ui.table_block(spec.build(data, None, calendar=calendar), spec.file_name(None),
-                       key="pi_comites", title=spec.title(None), source=spec.source)
+    ctg_ui.spec_table("comites", page, key="pi_comites", calendar=calendar)
 
 if not ctg_ui.editing_allowed():
     st.stop()

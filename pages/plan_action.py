@@ -6,7 +6,6 @@ import streamlit as st
 
 import ctg_ui
 from ctg_data import charts, editing, plan_views
-from ctg_data import kinds
 from ctg_data import formatting as fmt
 from ctg_data.schemas import PLAN_ACTION
 
@@ -36,7 +35,10 @@ if not plan.empty:
         referent=cols[3].multiselect("Référent", options["referent"], key="pa_referent",
                                      placeholder="Tous"),
     )
-    overview = plan_views.filter_plan(plan_views.actions_overview(data, annee), **filters)
+    # Kept per stored version, year and filters: a rerun after a click recomputes nothing.
+    overview = plan_views.filter_plan(ctg_ui.stored_result(
+        ("plan_apercu",), lambda: plan_views.actions_overview(data, annee), data, annee),
+        **filters)
 
     bands = overview["niveau"].value_counts()
     metrics = st.columns(5)
@@ -46,12 +48,15 @@ if not plan.empty:
                       help="Actions dont l'indicateur le moins avancé est à ce niveau.")
 
     st.header("Calendrier")
-    timeline = charts.action_timeline_figure(
-        data, overview, version_date=page.updated_at)
+    timeline = ctg_ui.stored_result(
+        ("plan_calendrier",),
+        lambda: charts.action_timeline_figure(data, overview, version_date=page.updated_at),
+        data, annee, options=filters)
     ctg_ui.figure_block(timeline, data, "plan_calendrier", key="pa_calendrier")
 
     st.header("Arbre du plan")
-    tree = plan_views.plan_tree(data, annee, **filters)
+    tree = ctg_ui.stored_result(("plan_arbre",), lambda: plan_views.plan_tree_with_values(
+        data, annee, **filters), data, annee, options=filters)
     if not tree:
         st.info("Aucune action ne correspond aux filtres choisis.", icon=":material/filter_alt:")
     for champ in tree:
@@ -63,10 +68,7 @@ if not plan.empty:
                          f"{plan_views.action_label(action['numero_action'], action['action'])}"
                          f" — {action['statut'] or 'statut non renseigné'}")
                 with st.expander(fmt.escape_md(label)):
-                    table = plan_views.indicator_values_table(action["indicateurs"]).drop(
-                        columns=["Action"])
-                    st.dataframe(kinds.display_frame(table, plan_views.VALUES_FORMATS),
-                                 hide_index=True, width="stretch")
+                    st.dataframe(action["valeurs"], hide_index=True, width="stretch")
 
 if not ctg_ui.editing_allowed():
     st.stop()

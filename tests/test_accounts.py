@@ -32,6 +32,14 @@ def admin():
     return accounts.command_line_account("Test")
 
 
+def refusal(kind, call, *args, **kwargs):
+    """The exception of type `kind` that `call(*args, **kwargs)` raises (its `code` says which
+    refusal of the error catalogue it is)."""
+    with pytest.raises(kind) as refused:
+        call(*args, **kwargs)
+    return refused.value
+
+
 def test_password_hash_is_salted_scrypt_and_verifies():
     first, second = accounts.hash_password(PASSWORD), accounts.hash_password(PASSWORD)
     assert first.startswith("scrypt$16384$8$1$") and first != second   # random salt
@@ -51,11 +59,13 @@ def test_sign_in_with_the_right_password_only(store, admin):
     account = accounts.authenticate(store, "claire@mairie.fr", PASSWORD)
     assert account == Account("claire@mairie.fr", "Claire Martin", "editeur",
                               frozenset({"59367"}))
-    with pytest.raises(SignInRefused, match="Identifiant ou mot de passe incorrect"):
-        accounts.authenticate(store, "claire@mairie.fr", "mauvais mot de passe")
-    # An unknown login gets the very same message (nothing tells which logins exist).
-    with pytest.raises(SignInRefused, match="Identifiant ou mot de passe incorrect"):
-        accounts.authenticate(store, "personne", PASSWORD)
+    wrong = refusal(SignInRefused, accounts.authenticate, store, "claire@mairie.fr",
+                    "mauvais mot de passe")
+    assert wrong.code == "connexion_incorrecte"
+    assert wrong.message == "Identifiant ou mot de passe incorrect."
+    # An unknown login gets the very same refusal (nothing tells which logins exist).
+    unknown = refusal(SignInRefused, accounts.authenticate, store, "personne", PASSWORD)
+    assert (unknown.code, unknown.message) == (wrong.code, wrong.message)
     actions = [(e.login, e.action) for e in audit.entries(store)]
     assert ("claire@mairie.fr", "connexion") in actions
     assert ("claire@mairie.fr", "connexion_refusee") in actions
@@ -66,17 +76,20 @@ def test_repeated_failures_lock_the_login_for_a_growing_delay(store, admin):
     accounts.add_account(store, "bob", "Bob", "lecteur", PASSWORD, actor=admin)
     start = now_utc()
     for i in range(accounts.FREE_FAILURES):
-        with pytest.raises(SignInRefused, match="incorrect"):
-            accounts.authenticate(store, "bob", "faux", now=start + timedelta(seconds=i))
+        assert refusal(SignInRefused, accounts.authenticate, store, "bob", "faux",
+                       now=start + timedelta(seconds=i)).code == "connexion_incorrecte"
     last = start + timedelta(seconds=accounts.FREE_FAILURES - 1)
     # Locked: even the right password is refused, without being checked.
-    with pytest.raises(SignInRefused, match="Trop de tentatives.*réessayez dans 1 minute"):
-        accounts.authenticate(store, "bob", PASSWORD, now=last + timedelta(seconds=5))
+    locked = refusal(SignInRefused, accounts.authenticate, store, "bob", PASSWORD,
+                     now=last + timedelta(seconds=5))
+    assert locked.code == "connexion_bloquee"
+    assert locked.message == ("Trop de tentatives de connexion avec cet identifiant : "
+                              "réessayez dans 1 minute.")
     # Once the delay has passed, the right password works and resets the count.
     delay = accounts.lock_delay(accounts.FREE_FAILURES)
     assert accounts.authenticate(store, "bob", PASSWORD, now=last + delay).login == "bob"
-    with pytest.raises(SignInRefused, match="incorrect"):
-        accounts.authenticate(store, "bob", "faux", now=last + delay)
+    assert refusal(SignInRefused, accounts.authenticate, store, "bob", "faux",
+                   now=last + delay).code == "connexion_incorrecte"
     # The delay doubles with each failure past the free ones, up to one hour.
     assert accounts.lock_delay(accounts.FREE_FAILURES - 1) == timedelta(0)
     assert accounts.lock_delay(accounts.FREE_FAILURES + 1) == 2 * delay
@@ -86,17 +99,18 @@ def test_repeated_failures_lock_the_login_for_a_growing_delay(store, admin):
 def test_unknown_logins_are_slowed_down_too(store):
     start = now_utc()
     for _ in range(accounts.FREE_FAILURES):
-        with pytest.raises(SignInRefused, match="incorrect"):
-            accounts.authenticate(store, "devine", "x", now=start)
-    with pytest.raises(SignInRefused, match="Trop de tentatives"):
-        accounts.authenticate(store, "devine", "x", now=start)
+        assert refusal(SignInRefused, accounts.authenticate, store, "devine", "x",
+                       now=start).code == "connexion_incorrecte"
+    assert refusal(SignInRefused, accounts.authenticate, store, "devine", "x",
+                   now=start).code == "connexion_bloquee"
 
 
 def test_disabled_account_cannot_sign_in(store, admin):
     accounts.add_account(store, "ancien", "Ancien", "editeur", PASSWORD, actor=admin)
     accounts.deactivate(store, "ancien", actor=admin)
-    with pytest.raises(SignInRefused, match="désactivé"):
-        accounts.authenticate(store, "ancien", PASSWORD)
+    disabled = refusal(SignInRefused, accounts.authenticate, store, "ancien", PASSWORD)
+    assert disabled.code == "compte_desactive"
+    assert disabled.message == "Ce compte est désactivé : adressez-vous à un administrateur."
     assert accounts.get_account(store, "ancien") is None
     assert accounts.get_account(store, "ancien", active_only=False).login == "ancien"
     # Giving a role again re-activates it.
@@ -110,16 +124,33 @@ def test_roles_territories_and_validation(store, admin):
     assert accounts.get_account(store, "e").territoires == frozenset({"59367", "59350"})
     changed = accounts.set_role(store, "e", "administrateur", actor=admin)
     assert changed.role == "administrateur" and changed.territoires is None
-    with pytest.raises(ValueError, match="existe déjà"):
-        accounts.add_account(store, "E", "E", "lecteur", PASSWORD, actor=admin)
-    with pytest.raises(ValueError, match="Rôle inconnu"):
-        accounts.add_account(store, "f", "F", "chef", PASSWORD, actor=admin)
-    with pytest.raises(ValueError, match="10 caractères"):
-        accounts.add_account(store, "f", "F", "lecteur", "court", actor=admin)
-    with pytest.raises(ValueError, match="Identifiant invalide"):
-        accounts.add_account(store, "a b", "F", "lecteur", PASSWORD, actor=admin)
-    with pytest.raises(ValueError, match="introuvable"):
-        accounts.set_role(store, "inconnu", "lecteur", actor=admin)
+    # The refusals are ValueErrors (what callers catch) carrying their catalogue code.
+    add = accounts.add_account
+    existing = refusal(ValueError, add, store, "E", "E", "lecteur", PASSWORD, actor=admin)
+    assert existing.code == "compte_existant"
+    assert existing.message == "Le compte « e » existe déjà."
+    role = refusal(ValueError, add, store, "f", "F", "chef", PASSWORD, actor=admin)
+    assert role.code == "role_inconnu"
+    assert role.message == ("Rôle inconnu : « chef » (rôles possibles : lecteur, editeur, "
+                            "administrateur).")
+    short = refusal(ValueError, add, store, "f", "F", "lecteur", "court", actor=admin)
+    assert short.code == "mot_de_passe_trop_court"
+    assert short.message == "Le mot de passe doit compter au moins 10 caractères."
+    assert accounts.password_problem("court") == short.message
+    assert accounts.password_problem(PASSWORD) is None
+    assert refusal(ValueError, accounts.set_password, store, "e", "court",
+                   actor=admin).code == "mot_de_passe_trop_court"
+    assert refusal(ValueError, accounts.hash_password, "").code == "mot_de_passe_vide"
+    login = refusal(ValueError, add, store, "a b", "F", "lecteur", PASSWORD, actor=admin)
+    assert login.code == "identifiant_invalide"
+    assert login.message == ("Identifiant invalide : lettres, chiffres et . _ @ + - seulement "
+                             "(200 caractères au plus).")
+    for change in (lambda: accounts.set_role(store, "inconnu", "lecteur", actor=admin),
+                   lambda: accounts.set_password(store, "inconnu", PASSWORD, actor=admin),
+                   lambda: accounts.deactivate(store, "inconnu", actor=admin)):
+        missing = refusal(ValueError, change)
+        assert missing.code == "compte_introuvable"
+        assert missing.message == "Compte « inconnu » introuvable."
     details = [e.detail for e in audit.entries(store, action="compte")]
     assert any("éditeur, territoires 59350, 59367 → administrateur, tous les territoires" in d
                for d in details)
@@ -127,10 +158,12 @@ def test_roles_territories_and_validation(store, admin):
 
 def test_only_an_administrator_manages_accounts(store, admin):
     editor = Account("e", "E", "editeur")
-    with pytest.raises(AccessDenied, match="réservé aux administrateurs"):
-        accounts.add_account(store, "x", "X", "administrateur", PASSWORD, actor=editor)
-    with pytest.raises(AccessDenied):
-        accounts.set_role(store, "x", "administrateur", actor=Account("l", "L", "lecteur"))
+    refused = refusal(AccessDenied, accounts.add_account, store, "x", "X", "administrateur",
+                      PASSWORD, actor=editor)
+    assert refused.code == "droit_refuse_administrateur"
+    assert "gérer les comptes : réservé aux administrateurs" in refused.message
+    assert refusal(AccessDenied, accounts.set_role, store, "x", "administrateur",
+                   actor=Account("l", "L", "lecteur")).code == "droit_refuse_lecteur"
     assert accounts.list_accounts(store) == []
 
 
@@ -138,10 +171,13 @@ def test_identity_provider_sign_in_needs_an_active_account(store, admin):
     accounts.add_account(store, "anne@caf.fr", "Anne", "lecteur", None, actor=admin)
     assert accounts.record_identity_sign_in(store, "Anne@caf.fr").login == "anne@caf.fr"
     # No password: this account cannot use the built-in form.
-    with pytest.raises(SignInRefused):
-        accounts.authenticate(store, "anne@caf.fr", "")
-    with pytest.raises(SignInRefused, match="Aucun compte actif"):
-        accounts.record_identity_sign_in(store, "inconnu@caf.fr")
+    assert refusal(SignInRefused, accounts.authenticate, store, "anne@caf.fr",
+                   "").code == "connexion_incorrecte"
+    stranger = refusal(SignInRefused, accounts.record_identity_sign_in, store,
+                       "inconnu@caf.fr")
+    assert stranger.code == "aucun_compte_actif"
+    assert stranger.message == ("Aucun compte actif pour « inconnu@caf.fr » : demandez à un "
+                                "administrateur de vous en créer un.")
 
 
 def test_session_expiry(monkeypatch):
@@ -160,8 +196,10 @@ def test_mode_setting(monkeypatch):
     monkeypatch.setenv("CTG_MODE", "Partage")
     assert accounts.shared()
     monkeypatch.setenv("CTG_MODE", "public")
-    with pytest.raises(ValueError, match="CTG_MODE"):
-        accounts.mode()
+    unknown = refusal(ValueError, accounts.mode)
+    assert unknown.code == "mode_inconnu"
+    assert unknown.message == ("Réglage CTG_MODE inconnu : « public » (valeurs possibles : "
+                               "local, partage).")
 
 
 def test_cli_comptes(db_url, capsys, monkeypatch):

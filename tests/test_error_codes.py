@@ -219,8 +219,22 @@ def test_account_refusals(db_url, monkeypatch):
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(typed))   # typed twice
     differ = refusal("comptes", "ajouter", "chef@mairie.fr", "--role", "lecteur")
     assert follows_template(differ, "mots_de_passe_differents")
+    # The accounts' own refusals keep their catalogue code on the command line.
     unknown = refusal("comptes", "desactiver", "personne")
-    assert follows_template(unknown, "compte_refuse") and "personne" in unknown.message
+    assert follows_template(unknown, "compte_introuvable") and "personne" in unknown.message
+    assert unknown.exit_code == EXIT_INVALID
+    login = refusal("comptes", "ajouter", "a b", "--role", "lecteur", "--sans-mot-de-passe")
+    assert follows_template(login, "identifiant_invalide")
     monkeypatch.setattr(sys, "stdin", io.StringIO("court\n"))
     assert main(["comptes", "ajouter", "x", "--role", "lecteur", "--mot-de-passe-stdin"]) \
         == EXIT_INVALID
+
+
+def test_option_values_are_worded_as_the_catalogue_words_cells(capsys):
+    """A refused option value reads as the same refusal in a workbook cell (one wording)."""
+    for argv, code, value in ((["indicators", "--annee", "20x3"], "annee_attendue", "20x3"),
+                              (["indicators", "--cible", "douze"], "nombre_attendu", "douze"),
+                              (["indicators", "--cible=-5"], "nombre_positif_attendu", "-5")):
+        assert main(argv) == EXIT_UNREADABLE
+        err = capsys.readouterr().err
+        assert CATALOGUE[code].template.format(value=value) in err, code

@@ -114,7 +114,8 @@ def test_every_catalogue_entry_is_produced_by_a_test():
     text = "".join((folder / name).read_text() for name in (
         "test_reading.py", "test_validation.py", "test_workbook.py",
         "test_database_health.py", "test_concurrency.py", "test_hostile_inputs.py",
-        "test_plausibility.py", "test_coverage_alerts.py", "test_error_codes.py"))
+        "test_plausibility.py", "test_coverage_alerts.py", "test_error_codes.py",
+        "test_accounts.py", "test_rights.py"))
     untested = [code for code in CATALOGUE
                 if f'"{code}"' not in text and code not in NOT_PRODUCED_HERE]
     assert untested == []

@@ -75,6 +75,17 @@ def write(store, operation: str, actor):
                                  actor=actor)
 
 
+def expected_refusal(role: str, operation: str) -> str:
+    """The catalogue code of the refusal of `operation` for `role` (a role ALLOWED refuses)."""
+    if role == "lecteur":
+        return "droit_refuse_lecteur"
+    if operation == "restore":
+        return "droit_refuse_administrateur"
+    if operation == "references":
+        return "droit_refuse_references"
+    return "droit_refuse_territoire"     # an editor of another territory
+
+
 def footprint(store):
     """Everything a write can add: versions, comments, reference rows, audit lines."""
     return (len(store.versions()), len(store.comments(CODE)), len(store.references()),
@@ -95,6 +106,7 @@ def test_each_role_and_write(store, operation):
         else:
             with pytest.raises(AccessDenied) as refused:
                 write(store, operation, actor)
+            assert refused.value.code == expected_refusal(role, operation), role
             assert "Rien n'a été enregistré" in refused.value.message, role
             assert actor.login in refused.value.message, role
             assert footprint(store) == before, role
@@ -111,14 +123,23 @@ def test_refusal_messages_say_why(store):
         write(store, "restore", ROLES["editeur"])
     with pytest.raises(AccessDenied, match="concernent tous les territoires"):
         write(store, "references", ROLES["editeur"])
+    # Several territories not given to an editor are all named, in the plural.
+    elsewhere = Account("paul", "Paul", "editeur", frozenset({"59009"}))
+    with pytest.raises(AccessDenied) as refused:
+        accounts.authorise(elsewhere, "edit", [CODE, OTHER])
+    assert refused.value.code == "droit_refuse_territoires"
+    assert refused.value.message == (
+        "Votre compte « paul » (éditeur) ne peut pas modifier des données pour les territoires "
+        "59350, 59367 : ils ne lui sont pas attribués. Rien n'a été enregistré.")
 
 
 def test_no_actor_is_refused_in_shared_mode_and_the_local_account_in_local_mode(
         store, monkeypatch):
     before = footprint(store)
     for operation in ALLOWED:
-        with pytest.raises(AccessDenied, match="Connexion requise"):
+        with pytest.raises(AccessDenied, match="Connexion requise") as refused:
             write(store, operation, None)
+        assert refused.value.code == "connexion_requise"
     assert footprint(store) == before
     monkeypatch.setenv("CTG_MODE", "local")
     write(store, "comment", None)

@@ -106,7 +106,8 @@ def _bilan_table_keys(content, sample) -> dict[str, tuple[str, str | None]]:
 
 @pytest.mark.parametrize("key", list(tables.TABLES))
 def test_every_table_is_shown_by_a_page_or_the_bilan(key, printed, sample):
-    on_page = re.search(rf"TABLES\[\s*[\"']{re.escape(key)}[\"']\s*\]", _page_source())
+    # A page shows a spec's table through `ctg_ui.spec_table("key", …)`.
+    on_page = re.search(rf"spec_table\(\s*[\"']{re.escape(key)}[\"']", _page_source())
     in_bilan = any(k == key for content in printed.values()
                    for k, _ in _bilan_table_keys(content, sample).values())
     assert on_page or in_bilan

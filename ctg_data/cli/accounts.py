@@ -74,6 +74,8 @@ def _change(args, store, who) -> None:
 
 def cmd_comptes(args) -> int:
     """`comptes ajouter|roles|mot-de-passe|desactiver|lister`: accounts of the shared mode."""
+    from ctg_data.accounts import AccessDenied, AccountError
+
     store = open_store(args)
     who = actor(args)
     try:
@@ -81,7 +83,7 @@ def cmd_comptes(args) -> int:
             _list(store)
         else:
             _change(args, store, who)
-    except ValueError as exc:
-        # The accounts' refusals (unknown login, bad role…) are French ValueErrors.
-        raise CliError.wrap(exc, code="compte_refuse") from None
+    except (AccountError, AccessDenied) as exc:
+        # The accounts' refusals (unknown login, bad role…) end with their own catalogue code.
+        raise CliError.wrap(exc) from None
     return EXIT_OK

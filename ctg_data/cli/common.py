@@ -35,14 +35,10 @@ class CliError(Exception):
         return cls(CATALOGUE[code].template.format(**params), exit_code, code)
 
     @classmethod
-    def wrap(cls, error: Exception, exit_code: int = EXIT_INVALID,
-             code: str | None = None) -> "CliError":
-        """The CliError of an exception whose message is for people (a StorageError, an
-        OpendataError…): same message, same catalogue code; `code` for an exception that has
-        none (the accounts' refusals, plain ValueErrors)."""
-        message = getattr(error, "message", None) or str(error)
-        own = getattr(error, "code", None)
-        return cls(message, exit_code, own if isinstance(own, str) else code)
+    def wrap(cls, error: Exception, exit_code: int = EXIT_INVALID) -> "CliError":
+        """The CliError of a catalogue exception (errors.CatalogueError: a StorageError, an
+        OpendataError, an account refusal…): same message, same catalogue code."""
+        return cls(error.message, exit_code, error.code)
 
 
 def say(text: object, file=None) -> None:

@@ -76,19 +76,31 @@ class _LazyChoices(Sequence):
 
 # --- argument types --------------------------------------------------------------------------
 
+def _refused_value(code: str, text: str) -> argparse.ArgumentTypeError:
+    """argparse's refusal of the value `text`, worded by catalogue entry `code`: an option
+    reads as a cell of the workbook does (« année attendue (ex. 2023), « 20x3 » trouvé »)."""
+    from ctg_data.errors import CATALOGUE
+
+    refusal = argparse.ArgumentTypeError(CATALOGUE[code].template.format(value=text))
+    refusal.code = code
+    return refusal
+
+
 def _french_float(text: str) -> float:
+    """A number written the French way (`12,5`, `12,5 %`), positive and finite."""
     try:
         value = float(text.replace(",", ".").replace("%", "").strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"nombre attendu, « {text} » trouvé")
+        raise _refused_value("nombre_attendu", text) from None
     if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"nombre positif attendu, « {text} » trouvé")
+        raise _refused_value("nombre_positif_attendu", text)
     return value
 
 
 def _year(text: str) -> int:
+    """A year between 1900 and 2100."""
     if not text.strip().isdigit() or not 1900 <= int(text) <= 2100:
-        raise argparse.ArgumentTypeError(f"année attendue (ex. 2023), « {text} » trouvé")
+        raise _refused_value("annee_attendue", text)
     return int(text)
 
 
