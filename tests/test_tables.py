@@ -134,6 +134,19 @@ def test_mask_hides_small_counts_with_the_specs_rules():
     assert masked["Valeur"].tolist() == ["s", 3.0]   # a rate is not a count of people
 
 
+def test_the_needs_page_table_masks_its_small_counts_of_people(sample):
+    """The Besoins table mixes units: on the page's downloads (and the bilan), « 3 familles »
+    is masked, « 38 % » and « 12 places » are not."""
+    spec = tables.TABLES["besoins"]
+    frame = pd.DataFrame({"Année": [2023] * 3, "Thème": ["Enquête"] * 3,
+                          "Indicateur": ["Familles en attente", "Satisfaction", "Places"],
+                          "Valeur": [3.0, 38.0, 12.0], "Unité": ["familles", "%", "places"],
+                          "Source": ["Caf"] * 3})
+    masked, note = spec.mask(frame, 5)
+    assert masked["Valeur"].tolist() == ["s", 38.0, 12.0] and "masqués" in note
+    assert spec.display(frame)["Valeur"].tolist()[1:] == ["38\u202f%", "12\u00a0places"]
+
+
 def test_the_page_tables_pass_precomputed_inputs(sample, refs):
     """A caller that already computed the plan status or the ALSH coverage gets the same
     table as the spec computing them itself."""
