@@ -143,10 +143,12 @@ class CtgData:
 
     @property
     def code(self) -> str:
+        """The territory's INSEE code (SIREN for an EPCI)."""
         return self.territoire["code_insee"]
 
     @property
     def nom(self) -> str:
+        """The territory's name."""
         return self.territoire["nom"]
 
     def table(self, key: str) -> pd.DataFrame:

@@ -109,6 +109,7 @@ class Sheet:
 
     @property
     def required_columns(self) -> tuple[Column, ...]:
+        """The columns a file must give for this sheet."""
         return tuple(c for c in self.columns if c.required)
 
 

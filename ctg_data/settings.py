@@ -23,6 +23,7 @@ class Setting:
 
     @property
     def env_var(self) -> str:
+        """The environment variable that sets it (CTG_ + its name in capitals)."""
         return "CTG_" + self.name.upper()
 
 
