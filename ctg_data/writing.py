@@ -365,3 +365,24 @@ def format_markdown() -> str:
             cells += [_md(v) for v in row[1:]]
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+README_FORMAT = re.compile(r"(<!-- format:start -->\n)(.*?)(<!-- format:end -->)", re.S)
+
+
+def update_readme_format(path) -> bool:
+    """Rewrite the format section of the README at `path` (between `<!-- format:start -->`
+    and `<!-- format:end -->`) from `format_markdown()` (`make readme-format`, after a change
+    of `schemas.py`); True when the text changed."""
+    from pathlib import Path
+
+    readme = Path(path)
+    text = readme.read_text(encoding="utf-8")
+    if not README_FORMAT.search(text):
+        raise ValueError(f"{readme} n'a pas de section <!-- format:start --> … "
+                         "<!-- format:end -->.")
+    updated = README_FORMAT.sub(lambda m: m.group(1) + format_markdown().strip() + "\n"
+                                + m.group(3), text, count=1)
+    if updated != text:
+        readme.write_text(updated, encoding="utf-8")
+    return updated != text

@@ -32,6 +32,15 @@ def test_every_expected_indicator_is_defined(code):
     assert definition.sens in ("hausse", "baisse", None)
 
 
+@pytest.mark.parametrize("definition", d.DEFINITIONS, ids=lambda x: x.code)
+def test_every_definition_is_complete(definition):
+    """A definition added to the table is checked like the expected ones: the methodology
+    boxes, the bilan and the CLI print these fields."""
+    assert definition.libelle and definition.definition and definition.source
+    assert definition.unite and definition.annees
+    assert definition.sens in ("hausse", "baisse", None)
+
+
 def test_alsh_period_codes():
     assert [d.alsh_period_code(p) for p in PERIODES_ALSH] == [
         "couverture_alsh_mercredis", "couverture_alsh_petites_vacances",

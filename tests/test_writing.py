@@ -231,3 +231,19 @@ def test_header_labels_are_unique_per_sheet():
         labels = [normalise(c.label) for c in sheet.columns]
         assert len(labels) == len(set(labels)), sheet.name
     assert SHEETS_BY_KEY["plan_action"].year_columns
+
+
+def test_update_readme_format_rewrites_only_its_section(tmp_path):
+    from ctg_data.writing import update_readme_format
+
+    readme = tmp_path / "README.md"
+    readme.write_text("# Titre\n\n<!-- format:start -->\nancien texte\n<!-- format:end -->\n\n"
+                      "## Suite\n", encoding="utf-8")
+    assert update_readme_format(readme) is True
+    text = readme.read_text(encoding="utf-8")
+    assert text.startswith("# Titre\n\n<!-- format:start -->\n") and text.endswith("## Suite\n")
+    assert "ancien texte" not in text and format_markdown().strip() in text
+    assert update_readme_format(readme) is False          # already current: unchanged
+    (tmp_path / "sans.md").write_text("# Rien\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="format:start"):
+        update_readme_format(tmp_path / "sans.md")

@@ -43,7 +43,7 @@ MIME_TYPES: dict[str, str] = {r.name: r.mime for r in RENDERERS}
 
 
 def renderer(name: str) -> Renderer:
-    """The renderer of format `name` (docx, pdf, pptx or xlsx; any case); ValueError in French
+    """The renderer of format `name` (a name of `RENDERERS`, any case); ValueError in French
     for an unknown format."""
     wanted = str(name).lower()
     for r in RENDERERS:
