@@ -255,7 +255,7 @@ def test_the_plan_and_pilotage_figures_write_their_spec_title_and_source(sample)
     fig = charts.plan_indicator_figure(row, plan.iloc[int(row["row"])], plan_years(plan))
     sens = "↘ moins est mieux" if row["sens"] == "Baisse" else "↗ plus est mieux"
     assert _title(fig) == registry.render_title(
-        "plan_indicateur", indicateur=charts.escape(row["indicateur"]), sens=sens)
+        "plan_indicateur", indicateur=fmt.escape_plotly(row["indicateur"]), sens=sens)
     assert _source(fig).startswith(f"Source : {PAGE_FIGURES['plan_indicateur'].source}")
 
 

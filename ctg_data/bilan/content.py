@@ -33,9 +33,6 @@ METHODOLOGY_CODES = ("taux_couverture_global", "taux_couverture_eaje",
                      "part_actions_realisees")
 EVALUATION_WEIGHTS = [17, 15, 17, 19, 20, 12]
 
-_num = formatting.as_number
-
-
 def band_count_text(count, niveau: str) -> str:
     """A band count with agreement: « 4 atteints », « 1 en bonne voie »…"""
     n = int(count)
@@ -298,7 +295,7 @@ def _axis_evaluation(inp: BilanInputs, out: Draft, number: int, axe: str) -> Non
             f"{formatting.fr_count(r['indicateurs'], 'indicateur')} : "
             + ", ".join(band_count_text(r[n], n) for n in indicators.NIVEAUX)
             + f". Actions réalisées : {int(r['actions_realisees'])} sur {int(r['actions'])}"
-            + (f" ({formatting.fr_percent(part, 0)})." if _num(part) is not None else ".")))
+            + (f" ({formatting.fr_percent(part, 0)})." if formatting.as_number(part) is not None else ".")))
     out.add(*_axis_tables(inp, axe, number))
 
 

@@ -17,11 +17,11 @@ Callers use the package as one namespace: ``from ctg_data import charts; charts.
 
 from ctg_data.charts.layout import (COUNT_COLOUR, NO_DATA, POINT_MM, PRESENTATION_HEIGHT,
                                     RATE_AXIS, RATE_UNIT, SECOND_COLOUR, SLIDE_LEGEND_CHARS,
-                                    SLIDE_PLOT_WIDTH, chart_title, escape, figure_file_name,
+                                    SLIDE_PLOT_WIDTH, chart_title, figure_file_name,
                                     finish_layout, font_sizes, for_print, no_data_figure,
                                     plotly_config, presentation, printed_points, short_text,
                                     slide_source, source_text, wrap, year_axis)
-from ctg_data.charts.inputs import (computed, latest_row, num, rows_up_to, target_rate,
+from ctg_data.charts.inputs import (computed, latest_row, rows_up_to, target_rate,
                                     years_text)
 from ctg_data.charts.reference_levels import (REF_COLUMNS, fold, level_rows, pick_reference,
                                               reference_rows)

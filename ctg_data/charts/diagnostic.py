@@ -13,8 +13,8 @@ from plotly.subplots import make_subplots
 
 from ctg_data import indicators, secrecy
 from ctg_data import formatting as fmt
-from ctg_data.charts.inputs import latest_row, num, rows_up_to, years_text
-from ctg_data.charts.layout import (COUNT_COLOUR, SECOND_COLOUR, escape, finish_layout,
+from ctg_data.charts.inputs import latest_row, rows_up_to, years_text
+from ctg_data.charts.layout import (COUNT_COLOUR, SECOND_COLOUR, finish_layout,
                                     no_data_figure, short_text, source_text, year_axis)
 from ctg_data.charts.reference_levels import pick_reference, reference_rows
 from ctg_data.charts.registry import spec_source, spec_title
@@ -75,7 +75,7 @@ def age_bands_figure(data: CtgData, annee: int, references: pd.DataFrame | None 
                               source_text(data, src, **options), "tranches_age")
     note = "" if year == annee else f" (dernière année disponible : {year})"
     titre = spec_title("tranches_age", data, annee=year, note=note)
-    values = [num(row[c]) for c in cols]
+    values = [fmt.as_number(row[c]) for c in cols]
     labels = [lab for _, lab in AGE_BANDS]
     fig = go.Figure(go.Bar(
         x=labels, y=values, marker_color=COUNT_COLOUR, name="Effectif",
@@ -160,7 +160,7 @@ def _territory_rate(data: CtgData, code: str, annee: int) -> tuple[float | None,
         return 100 * float(r["familles_monoparentales"]) / float(r["familles_avec_enfants"]), \
             int(r["annee"])
     row, year = latest_row(frame, annee, [code])
-    return (None, None) if row is None else (num(row[code]), year)
+    return (None, None) if row is None else (fmt.as_number(row[code]), year)
 
 
 def key_rates_figure(data: CtgData, annee: int, references: pd.DataFrame | None = None,
@@ -198,7 +198,7 @@ def key_rates_figure(data: CtgData, annee: int, references: pd.DataFrame | None 
             name = fmt.LEVEL_LABELS[niveau]
             nom = used[-1].get("nom")
             if niveau != "france" and nom and not fmt.is_missing(nom):
-                name = f"{name} ({escape(nom)})"
+                name = f"{name} ({fmt.escape_plotly(nom)})"
             fig.add_bar(x=x, y=y, name=name, marker_color=fmt.level_colour(niveau),
                         customdata=years, text=[fmt.fr_percent(v) for v in y],
                         textposition="outside",
@@ -234,7 +234,7 @@ def income_figure(data: CtgData, annee: int, references: pd.DataFrame | None = N
         if ref is not None:
             label = fmt.LEVEL_LABELS[niveau]
             if niveau != "france" and not fmt.is_missing(ref.get("nom")):
-                label += f"<br>({escape(ref['nom'])})"
+                label += f"<br>({fmt.escape_plotly(ref['nom'])})"
             names.append(label); values.append(float(ref["valeur"]))
             colours.append(fmt.level_colour(niveau)); years.append(int(ref["annee"]))
             used.append(ref)
@@ -408,9 +408,9 @@ def map_figure(data: CtgData, annee: int, references: pd.DataFrame | None = None
                 continue
             places = [fmt.fr_count(p, "place") if not fmt.is_missing(p) else "capacité non "
                       "renseignée" for p in part["places"]]
-            custom = list(zip(part["nom"].map(escape), part["type"], places,
+            custom = list(zip(part["nom"].map(fmt.escape_plotly), part["type"], places,
                               part["gestionnaire"].fillna("—"),
-                              part["adresse"].fillna("—").map(escape)))
+                              part["adresse"].fillna("—").map(fmt.escape_plotly)))
             names = [short_text(n, 30) if shown else "" for n, shown in zip(part["nom"],
                                                                          part["_nomme"])]
             # Names written only when none overlaps (see _labelled); else on hover only.

@@ -9,7 +9,6 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from ctg_data import formatting as fmt
 from ctg_data import settings
 
 
@@ -33,9 +32,6 @@ def latest_row(frame: pd.DataFrame, annee: int,
         return None, None
     row = rows.iloc[-1]
     return row, int(row["annee"])
-
-
-num = fmt.as_number
 
 
 def years_text(years) -> str:

@@ -28,16 +28,10 @@ COUNT_COLOUR = "#4C6A88"     # a single count series (population, allocataires)
 SECOND_COLOUR = "#882255"    # its companion line (births, share) — distinct for all readers
 
 
-def escape(text) -> str:
-    """User text (names, indicators…) shown as text: plotly would read « <b> » or « <br> »
-    inside it as markup."""
-    return fmt.escape_plotly(text)
-
-
 def chart_title(titre: str, data: CtgData) -> str:
     """The figure title: `titre` followed by the territory's name (« … — Lys-lez-Lannoy »)."""
     nom = (data.territoire or {}).get("nom")
-    return f"{titre} — {escape(nom)}" if nom else titre
+    return f"{titre} — {fmt.escape_plotly(nom)}" if nom else titre
 
 
 def source_text(data: CtgData, source: str, annees: str | None = None,
@@ -383,4 +377,4 @@ def year_axis(fig: go.Figure, **kw) -> None:
 def short_text(text, width: int = 60) -> str:
     """User text on one line, cut to `width` characters, escaped for plotly."""
     text = " ".join(str(text or "").split())
-    return escape(text if len(text) <= width else text[:width - 1].rstrip() + "…")
+    return fmt.escape_plotly(text if len(text) <= width else text[:width - 1].rstrip() + "…")

@@ -11,8 +11,8 @@ from plotly.subplots import make_subplots
 
 from ctg_data import indicators, secrecy
 from ctg_data import formatting as fmt
-from ctg_data.charts.inputs import computed, num, rows_up_to, target_rate, years_text
-from ctg_data.charts.layout import (RATE_AXIS, RATE_UNIT, SECOND_COLOUR, escape, finish_layout,
+from ctg_data.charts.inputs import computed, rows_up_to, target_rate, years_text
+from ctg_data.charts.layout import (RATE_AXIS, RATE_UNIT, SECOND_COLOUR, finish_layout,
                                     no_data_figure, source_text, year_axis)
 from ctg_data.charts.reference_levels import level_rows, pick_reference, reference_rows
 from ctg_data.charts.registry import spec_source, spec_title
@@ -78,15 +78,15 @@ def places_by_mode_figure(data: CtgData, annee: int, references: pd.DataFrame | 
     years = series["annee"].astype(int).astype(str).tolist()
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     for mode in RATE_MODES:
-        values = [num(v) for v in series[f"places_{mode}"]]
+        values = [fmt.as_number(v) for v in series[f"places_{mode}"]]
         if any(v for v in values if v):
             _mode_bar(fig, years, values, mode, secondary=False, limit=secrecy.secret_limit(options))
-    outside = [num(v) for v in series["places_hors_territoire"]]
+    outside = [fmt.as_number(v) for v in series["places_hors_territoire"]]
     if any(v for v in outside if v):
         _mode_bar(fig, years, outside, "hors_territoire",
                   name="Offre mobilisable hors territoire (non comptée dans le taux)",
                   secondary=False)
-    rates = [num(v) for v in series["taux_global"]]
+    rates = [fmt.as_number(v) for v in series["taux_global"]]
     fig.add_scatter(x=years, y=rates, name="Taux de couverture du territoire (axe de droite)",
                     mode="lines+markers", line=dict(color=fmt.level_colour("territoire"),
                                                     width=3),
@@ -181,7 +181,7 @@ def coverage_references_figure(data: CtgData, annee: int,
         # A reference level: a labelled mark over each component, in its own slot.
         place = next((str(r["nom"]).strip() for r in same if r is not None
                       and isinstance(r.get("nom"), str) and r["nom"].strip()), "")
-        named = level if niveau == "france" or not place else f"{level} {escape(place)}"
+        named = level if niveau == "france" or not place else f"{level} {fmt.escape_plotly(place)}"
         head = (f"{named} {fmt.fr_number(ys[0], 1)} ({annee})" if ys[0] is not None
                 else f"{named} ({annee})")
         if ys[0] is not None:
@@ -386,7 +386,7 @@ def rpe_figure(data: CtgData, annee: int, references: pd.DataFrame | None = None
         return no_data_figure(titre, source_text(data, src, **options), "rpe_attente")
     years = series["annee"].astype(int).astype(str).tolist()
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    ratio = [num(v) for v in series["am_par_etp_rpe"]]
+    ratio = [fmt.as_number(v) for v in series["am_par_etp_rpe"]]
     if any(v is not None for v in ratio):
         fig.add_bar(x=years, y=ratio, name="AM en activité par ETP d'animateur RPE",
                     marker=dict(color=fmt.mode_colour("am")),
@@ -398,7 +398,7 @@ def rpe_figure(data: CtgData, annee: int, references: pd.DataFrame | None = None
                       annotation_text=f"Repère COG : 1 ETP pour {COG_AM_PER_RPE} AM",
                       annotation_position="top right", annotation_bgcolor="#FFFFFF",
                       secondary_y=False)
-    waiting = [num(v) for v in series["demandes_pour_100"]]
+    waiting = [fmt.as_number(v) for v in series["demandes_pour_100"]]
     if any(v is not None for v in waiting):
         fig.add_scatter(x=years, y=waiting, name="Demandes en attente pour 100 enfants "
                         "(axe de droite)", mode="lines+markers",

@@ -16,8 +16,8 @@ import plotly.graph_objects as go
 
 from ctg_data import indicators, secrecy, settings
 from ctg_data import formatting as fmt
-from ctg_data.charts.inputs import computed, num, years_text
-from ctg_data.charts.layout import (escape, finish_layout, no_data_figure, short_text,
+from ctg_data.charts.inputs import computed, years_text
+from ctg_data.charts.layout import (finish_layout, no_data_figure, short_text,
                                     source_text, wrap)
 from ctg_data.charts.registry import render_title, spec_source, spec_title
 from ctg_data.formatting import D3_DEC1, NNBSP, PCT_SUFFIX
@@ -34,7 +34,7 @@ def _plan_counts(part: pd.DataFrame) -> list:
     when its unit counts people, else None: what secrecy is judged on."""
     out = []
     for _, r in part.iterrows():
-        values = [num(r.get(c)) for c in ("derniere_valeur", "valeur_reference")]
+        values = [fmt.as_number(r.get(c)) for c in ("derniere_valeur", "valeur_reference")]
         values = [v for v in values if v is not None and v > 0]
         out.append(min(values) if values and secrecy.is_count_unit(r.get("unite")) else None)
     return out
@@ -69,14 +69,14 @@ def plan_achievement_figure(data: CtgData, annee: int, references: pd.DataFrame 
         part = status[status["niveau"].fillna("non renseigné") == band]
         if part.empty:
             continue
-        pct = [num(v) for v in part["atteinte_pct"]]
+        pct = [fmt.as_number(v) for v in part["atteinte_pct"]]
         shown = [min(max(v, 0), 150) if v is not None else 0 for v in pct]
         text = [f"{fmt.band_label(band)} · {fmt.fr_percent(v, 0)}" if v is not None
                 else fmt.band_label(band) for v in pct]
         custom = list(zip([fmt.fr_percent(v, 0) for v in pct],
-                          [escape(fmt.fr_value(v, u)) for v, u in zip(part["derniere_valeur"],
+                          [fmt.escape_plotly(fmt.fr_value(v, u)) for v, u in zip(part["derniere_valeur"],
                                                                      part["unite"])],
-                          [escape(fmt.fr_value(v, u)) for v, u in zip(part["cible"],
+                          [fmt.escape_plotly(fmt.fr_value(v, u)) for v, u in zip(part["cible"],
                                                                     part["unite"])],
                           [short_text(a, 80) for a in part["action"]]))
         fig.add_bar(y=part["_label"], x=shown, orientation="h", name=fmt.band_label(band),
@@ -164,10 +164,10 @@ def plan_indicator_figure(status_row, plan_row, years, **options) -> go.Figure:
     status_row = dict(status_row)
     plan_row = dict(plan_row) if plan_row is not None else {}
     # The unit is user text that lands in titles, hovers and labels: escaped once here.
-    unite = escape(status_row.get("unite") or plan_row.get("unite") or "")
+    unite = fmt.escape_plotly(status_row.get("unite") or plan_row.get("unite") or "")
     sens = status_row.get("sens") or plan_row.get("sens") or "Hausse"
     arrow = "↗ plus est mieux" if sens != "Baisse" else "↘ moins est mieux"
-    label = escape(status_row.get("indicateur") or plan_row.get("indicateur") or "Indicateur")
+    label = fmt.escape_plotly(status_row.get("indicateur") or plan_row.get("indicateur") or "Indicateur")
     titre = wrap(render_title("plan_indicateur", indicateur=label, sens=arrow), 80)
     source = "Source : " + spec_source("plan_indicateur")
     if options.get("version_date"):
@@ -178,11 +178,11 @@ def plan_indicator_figure(status_row, plan_row, years, **options) -> go.Figure:
                   f"), {sheet}")
     xs, ys = [], []
     for y in sorted(int(v) for v in years):
-        value = num(plan_row.get(str(y)))
+        value = fmt.as_number(plan_row.get(str(y)))
         if value is not None:
             xs.append(y); ys.append(value)
-    ref, ref_year = num(status_row.get("valeur_reference")), status_row.get("annee_reference")
-    cible, cible_year = num(status_row.get("cible")), status_row.get("annee_cible")
+    ref, ref_year = fmt.as_number(status_row.get("valeur_reference")), status_row.get("annee_reference")
+    cible, cible_year = fmt.as_number(status_row.get("cible")), status_row.get("annee_cible")
     key = f"plan_indicateur_{status_row.get('row', '')}"
     if not xs and ref is None:
         return no_data_figure(titre, source + ".", key)
@@ -229,7 +229,7 @@ def plan_indicator_figure(status_row, plan_row, years, **options) -> go.Figure:
                         line=dict(color=fmt.BAND_COLOURS["atteint"], width=2, dash="dash"))
     band = status_row.get("niveau") or "non renseigné"
     subtitle = f"<b>{fmt.band_label(band)}</b>"
-    pct = num(status_row.get("atteinte_pct"))
+    pct = fmt.as_number(status_row.get("atteinte_pct"))
     if pct is not None and not hidden:   # with the reference and the target, it reveals
         subtitle += f" — atteinte : {fmt.fr_percent(pct, 0)} de la cible"
     action = status_row.get("action") or plan_row.get("action")

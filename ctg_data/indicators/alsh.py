@@ -7,7 +7,8 @@ import pandas as pd
 
 from ctg_data.definitions import ALSH_HOURS_PER_DAY
 from ctg_data.formatting import fr_number
-from ctg_data.indicators.cells import number as _num, text as _text
+from ctg_data.formatting import as_number
+from ctg_data.indicators.cells import text as _text
 from ctg_data.indicators.coverage import population_value
 from ctg_data.model import CtgData
 from ctg_data.schemas import PERIODES_ALSH
@@ -21,7 +22,7 @@ def band_weights(age_min, age_max) -> tuple[dict[str, float], list[str]]:
     Ages are whole years, inclusive: 3-14 covers 3-5 and 6-10 fully and 4 of the 7 years of
     11-17 (weight 4/7: children assumed evenly spread over the band's years)."""
     notes = []
-    lo, hi = _num(age_min), _num(age_max)
+    lo, hi = as_number(age_min), as_number(age_max)
     if lo is None or hi is None:
         notes.append("tranche d'âge non renseignée : 3-17 ans retenus")
         lo, hi = lo if lo is not None else 3.0, hi if hi is not None else 17.0
@@ -89,7 +90,7 @@ def alsh_coverage(data: CtgData, annee: int) -> pd.DataFrame:
         heures_offertes = float((with_hours["places"] * with_hours["jours_ouverture"]).sum()
                                 * ALSH_HOURS_PER_DAY) if len(with_hours) else None
         heures = float(with_hours["heures_realisees"].sum()) if len(with_hours) else None
-        accueillis = _num(part["enfants_accueillis"].sum(min_count=1))
+        accueillis = as_number(part["enfants_accueillis"].sum(min_count=1))
         if heures_offertes:
             remplissage = 100 * heures / heures_offertes
             mesure = ("heures réalisées / heures offertes "
@@ -106,7 +107,7 @@ def alsh_coverage(data: CtgData, annee: int) -> pd.DataFrame:
             structures=", ".join(dict.fromkeys(_text(n) for n in part["nom"])),
             places=places, enfants=enfants if enfants and not missing else None,
             annee_population=annee_pop, couverture=couverture,
-            jours_ouverture=_num(part["jours_ouverture"].max()), enfants_accueillis=accueillis,
+            jours_ouverture=as_number(part["jours_ouverture"].max()), enfants_accueillis=accueillis,
             heures_realisees=heures, heures_offertes=heures_offertes,
             taux_remplissage=remplissage, mesure_remplissage=mesure,
             approximations=" ; ".join(dict.fromkeys(notes)) or None))

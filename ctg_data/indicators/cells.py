@@ -1,13 +1,9 @@
-"""How the indicator computations read a cell: a number or None, a stripped text or ""."""
+"""How the indicator computations read a text cell: a stripped text or "" (numbers are read
+with `formatting.as_number`, as everywhere in the app)."""
 
 from __future__ import annotations
 
 import math
-
-from ctg_data.formatting import as_number
-
-# A number or None (NaN, empty and text are None), as everywhere in the app.
-number = as_number
 
 
 def text(value) -> str:

@@ -34,7 +34,8 @@ import pandas as pd
 
 from ctg_data import errors
 from ctg_data.formatting import fr_number
-from ctg_data.indicators.cells import number as _num, text as _text
+from ctg_data.formatting import as_number
+from ctg_data.indicators.cells import text as _text
 from ctg_data.indicators.structures import in_territory, structures_of_year
 from ctg_data.model import CtgData
 from ctg_data.schemas import EAJE_TYPES
@@ -189,7 +190,7 @@ def _structures_offer(data: CtgData, annee: int, problems) -> dict:
                lines_eaje=[], lines_outside=[], lines_mam=[], complet=True)
     autres: list[str] = []
     for _, s in structures.iterrows():
-        kind, nom, p = s["type"], _text(s["nom"]), _num(s["places"])
+        kind, nom, p = s["type"], _text(s["nom"]), as_number(s["places"])
         inside = in_territory(s["commune"], data)
         if kind not in EAJE_TYPES + ("MAM", "Berceaux réservés"):
             continue
@@ -235,11 +236,11 @@ def _assistantes_maternelles(data: CtgData, annee: int, problems):
     if am_row is None:
         _alert(problems, "couverture_am_absentes", annee=annee)
         return None, None, None, False
-    if _num(am_row["places_moins_3_ans"]) is not None:
-        return am_row, _num(am_row["places_moins_3_ans"]), "places pour moins de 3 ans", True
-    if _num(am_row["places_agreees"]) is not None:
+    if as_number(am_row["places_moins_3_ans"]) is not None:
+        return am_row, as_number(am_row["places_moins_3_ans"]), "places pour moins de 3 ans", True
+    if as_number(am_row["places_agreees"]) is not None:
         _alert(problems, "couverture_am_places_agreees", annee=annee)
-        return (am_row, _num(am_row["places_agreees"]),
+        return (am_row, as_number(am_row["places_agreees"]),
                 "approximation : toutes les places agréées", True)
     _alert(problems, "couverture_am_sans_places", annee=annee)
     return am_row, None, None, False
@@ -256,26 +257,26 @@ def _home_care_and_school(data: CtgData, annee: int, problems):
     for key, column, code in (("gad", "enfants_gardes_domicile", "couverture_gad_absente"),
                               ("prescolarisation", "enfants_scolarises_2_ans",
                                "couverture_prescolarisation_absente")):
-        places[key] = _num(acc[column])
+        places[key] = as_number(acc[column])
         if places[key] is None:
             complet = False
             _alert(problems, code, annee=annee)
-    return acc, places, _num(acc["demandes_en_attente"]), complet
+    return acc, places, as_number(acc["demandes_en_attente"]), complet
 
 
 def _am_per_rpe_fte(acc, am_row, annee: int, problems) -> float | None:
     """AM in activity (else licensed, alert) per FTE of RPE animation; None without FTE."""
     if acc is None or am_row is None:
         return None
-    etp = _num(acc["etp_animateur_rpe"])
-    actives = _num(am_row["am_en_activite"])
+    etp = as_number(acc["etp_animateur_rpe"])
+    actives = as_number(am_row["am_en_activite"])
     if not etp:
         return None
     if actives is not None:
         return actives / etp
-    if _num(am_row["am_agreees"]) is not None:
+    if as_number(am_row["am_agreees"]) is not None:
         _alert(problems, "couverture_rpe_am_agreees", annee=annee)
-        return _num(am_row["am_agreees"]) / etp
+        return as_number(am_row["am_agreees"]) / etp
     return None
 
 

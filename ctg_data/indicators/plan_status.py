@@ -8,7 +8,8 @@ import pandas as pd
 
 from ctg_data import settings
 from ctg_data.formatting import fr_number
-from ctg_data.indicators.cells import number as _num, text as _text
+from ctg_data.formatting import as_number
+from ctg_data.indicators.cells import text as _text
 from ctg_data.model import CtgData, plan_years
 
 NIVEAUX = ("atteint", "en bonne voie", "en retard", "non renseigné")
@@ -21,7 +22,7 @@ def achievement(latest, reference, target, sens=None) -> float | None:
     the reference case above 100 % when the target is passed. When the target equals the
     reference (keep a level), 100 when the latest value is on the good side of it. None when
     latest or target is missing."""
-    latest, reference, target = _num(latest), _num(reference), _num(target)
+    latest, reference, target = as_number(latest), as_number(reference), as_number(target)
     baisse = (sens or "Hausse") == "Baisse"
     if latest is None or target is None:
         return None
@@ -42,8 +43,8 @@ def expected_share(annee_valeur, reference, annee_reference, target, annee_cible
     − reference year), between 0 and 100. None when the path is not defined (a year or the
     reference missing, the target equal to the reference, the target year not after the
     reference year): the band then compares with the whole target, as at the target year."""
-    values = (_num(annee_valeur), _num(reference), _num(annee_reference), _num(target),
-              _num(annee_cible))
+    values = (as_number(annee_valeur), as_number(reference), as_number(annee_reference), as_number(target),
+              as_number(annee_cible))
     if any(v is None for v in values):
         return None
     year, ref, ref_year, target, target_year = values
@@ -98,13 +99,13 @@ def plan_status(data: CtgData, annee=None, marge=None) -> pd.DataFrame:
     for index, r in plan.reset_index(drop=True).iterrows():
         latest = latest_year = None
         for y in reversed(years):
-            value = _num(r[str(y)])
+            value = as_number(r[str(y)])
             if value is not None:
                 latest, latest_year = value, y
                 break
-        has_numbers = latest is not None or _num(r["cible"]) is not None or \
-            _num(r["valeur_reference"]) is not None or \
-            any(_num(r[str(y)]) is not None for y in all_years)
+        has_numbers = latest is not None or as_number(r["cible"]) is not None or \
+            as_number(r["valeur_reference"]) is not None or \
+            any(as_number(r[str(y)]) is not None for y in all_years)
         sens = r["sens"] if _text(r["sens"]) else "Hausse"
         attendu = valeur_attendue = None
         if has_numbers:
@@ -113,8 +114,8 @@ def plan_status(data: CtgData, annee=None, marge=None) -> pd.DataFrame:
                 attendu = expected_share(latest_year, r["valeur_reference"],
                                          r["annee_reference"], r["cible"], r["annee_cible"])
             if attendu is not None:
-                ref = _num(r["valeur_reference"])
-                valeur_attendue = ref + (_num(r["cible"]) - ref) * attendu / 100
+                ref = as_number(r["valeur_reference"])
+                valeur_attendue = ref + (as_number(r["cible"]) - ref) * attendu / 100
             niveau, suivi = band(pct, marge, attendu), "valeur"
         else:
             pct = None
@@ -122,8 +123,8 @@ def plan_status(data: CtgData, annee=None, marge=None) -> pd.DataFrame:
         out.append(dict(
             row=index, axe=r["axe"], numero_action=r["numero_action"], action=r["action"],
             indicateur=r["indicateur"], unite=r["unite"], sens=sens,
-            valeur_reference=_num(r["valeur_reference"]), annee_reference=r["annee_reference"],
-            cible=_num(r["cible"]), annee_cible=r["annee_cible"], derniere_valeur=latest,
+            valeur_reference=as_number(r["valeur_reference"]), annee_reference=r["annee_reference"],
+            cible=as_number(r["cible"]), annee_cible=r["annee_cible"], derniere_valeur=latest,
             annee_derniere_valeur=latest_year, atteinte_pct=pct, niveau=niveau,
             statut=r["statut"], resultats_attendus=r["resultats_attendus"],
             resultats_obtenus=r["resultats_obtenus"], analyse=r["analyse"],

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ctg_data import definitions
-from ctg_data.indicators.cells import number as _num
+from ctg_data.formatting import as_number
 from ctg_data.model import CtgData
 
 
@@ -21,11 +21,11 @@ def portrait(data: CtgData) -> pd.DataFrame:
         definition = definitions.get(code)
         num, den = definition.colonne_numerateur, definition.colonne_denominateur
         for r in records:
-            value = _num(r[num])
+            value = as_number(r[num])
             if value is None:
                 continue
             if den is not None:
-                base = _num(r[den])
+                base = as_number(r[den])
                 if not base:
                     continue
                 value = definition.facteur * value / base
