@@ -60,7 +60,7 @@ class BilanInputs:
     use_images: bool
     cov: indicators.Coverage
     previous: indicators.Coverage | None  # the coverage of the year before, like for like
-    change: indicators.Change | None  # indicators.coverage_change(cov, previous)
+    change: indicators.RateChange | None  # indicators.coverage_change(cov, previous)
     status: pd.DataFrame      # indicators.plan_status
     summary: pd.DataFrame     # indicators.axis_summary (empty without a plan)
     series: pd.DataFrame      # indicators.coverage_series

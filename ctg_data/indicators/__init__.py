@@ -16,7 +16,7 @@ Callers import the names below from `ctg_data.indicators`.
 
 from ctg_data.indicators.alsh import AGE_BANDS, alsh_coverage, band_weights
 from ctg_data.indicators.as_json import indicators_json
-from ctg_data.indicators.changes import (COVERAGE_SHEETS, RATE_COMPONENTS, Change,
+from ctg_data.indicators.changes import (COVERAGE_SHEETS, RATE_COMPONENTS, RateChange,
                                          change_sentence, coverage_change, previous_coverage,
                                          previous_year)
 from ctg_data.indicators.coverage import (AUTRE_ALERT, COMPONENT_LABELS, COMPONENTS, Coverage,
@@ -32,7 +32,7 @@ from ctg_data.indicators.structures import (commune_in_territory, in_territory, 
 
 __all__ = [
     "AGE_BANDS", "AUTRE_ALERT", "COMPONENTS", "COMPONENT_LABELS", "COVERAGE_SHEETS", "NIVEAUX",
-    "PLAN_STATUS_COLUMNS", "RATE_COMPONENTS", "STATUT_BANDS", "Change", "Coverage",
+    "PLAN_STATUS_COLUMNS", "RATE_COMPONENTS", "STATUT_BANDS", "RateChange", "Coverage",
     "achievement", "alsh_coverage", "axis_summary", "band", "band_explanation", "band_weights",
     "change_sentence", "commune_in_territory", "coverage", "coverage_change", "coverage_series",
     "expected_share", "in_territory", "indicators_json", "is_open", "places_missing",

@@ -40,7 +40,7 @@ def _with_articles(keys) -> str:
 
 
 @dataclass(frozen=True)
-class Change:
+class RateChange:
     """The change of one coverage rate between an earlier year and this one, like for like.
 
     `value` (points) compares the same components in both years: those present in both
@@ -70,18 +70,19 @@ def _rate_on(cov: Coverage, keys) -> float | None:
     return sum(parts) if parts else None
 
 
-def coverage_change(now: Coverage, before: Coverage | None, key: str = "global") -> Change:
+def coverage_change(now: Coverage, before: Coverage | None,
+                    key: str = "global") -> RateChange:
     """The like-for-like change of rate `key` (global, eaje, individuel, prescolarisation)
     from `before` to `now`: on the components counted in both years only, never a rate that
     counts a component against one that lacks it. The reason (French) says which components
     were left out, or why no change is given."""
     if before is None:
-        return Change(None, None, reason="aucune année antérieure renseignée")
+        return RateChange(None, None, reason="aucune année antérieure renseignée")
     y0, y1 = before.annee, now.annee
     if now.taux.get(key) is None:
-        return Change(None, y0, reason=f"taux de {y1} non calculable")
+        return RateChange(None, y0, reason=f"taux de {y1} non calculable")
     if not before.enfants_moins_3_ans:
-        return Change(None, y0, reason=f"taux de {y0} non calculable")
+        return RateChange(None, y0, reason=f"taux de {y0} non calculable")
     keys = RATE_COMPONENTS[key]
     present_now = [k for k in keys if now.places.get(k) is not None]
     present_before = [k for k in keys if before.places.get(k) is not None]
@@ -99,16 +100,17 @@ def coverage_change(now: Coverage, before: Coverage | None, key: str = "global")
                                 f"pas {absent}{end} en {gone}")
     missing = " ; ".join(missing_text)
     if not common:
-        return Change(None, y0, reason=f"pas de comparaison possible : {missing}")
+        return RateChange(None, y0, reason=f"pas de comparaison possible : {missing}")
     partial = bool(lacking or dropped)
     rate_now = now.taux[key] if not lacking and not dropped else _rate_on(now, common)
     rate_before = before.taux[key] if not lacking and not dropped else _rate_on(before, common)
     if not partial:
-        return Change(rate_now - rate_before, y0, common, True, False, rate_before, rate_now)
+        return RateChange(rate_now - rate_before, y0, common, True, False, rate_before, rate_now)
     reason = (f"évolution calculée à composantes égales ({_names(common)} : "
               f"{fr_number(rate_before, 1)} en {y0}, {fr_number(rate_now, 1)} en {y1}) car "
               f"{missing}")
-    return Change(rate_now - rate_before, y0, common, True, True, rate_before, rate_now, reason)
+    return RateChange(rate_now - rate_before, y0, common, True, True, rate_before, rate_now,
+                      reason)
 
 
 def previous_year(data: CtgData, annee: int) -> int | None:
@@ -127,7 +129,7 @@ def previous_coverage(data: CtgData, annee: int, cible=None) -> Coverage | None:
     return None if year is None else coverage(data, year, cible)
 
 
-def change_sentence(change: Change, unit: str = "point") -> str:
+def change_sentence(change: RateChange, unit: str = "point") -> str:
     """The change in one French phrase for a text: « −0,2 point depuis 2022, évolution
     calculée à composantes égales (…) car … », « stable depuis 2022 », or why there is none."""
     if change.value is None:
