@@ -24,6 +24,18 @@ CHROMIUM_ARGS = [
 ]
 
 
+def menu_pages(*, without: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The pages of the menu in its order (`app.PAGES`, read from app.py without running it),
+    by file stem: a page added to the app is walked by the browser tests without editing them."""
+    import ast
+
+    tree = ast.parse((REPO / "app.py").read_text(encoding="utf-8"))
+    pages = next(ast.literal_eval(node.value) for node in tree.body
+                 if isinstance(node, ast.Assign)
+                 and any(getattr(t, "id", None) == "PAGES" for t in node.targets))
+    return tuple(Path(file).stem for _, file, *_ in pages if Path(file).stem not in without)
+
+
 def require_chromium() -> str:
     """The chromium path; under CI a missing browser fails the test instead of skipping it."""
     if Path(CHROMIUM).exists() or shutil.which(CHROMIUM):

@@ -35,8 +35,9 @@ ENGLISH = (
 )
 _ENGLISH = re.compile("|".join(rf"(?<![\w-]){re.escape(s)}(?![\w-])" for s in ENGLISH))
 
-PAGES = ("accueil", "diagnostic", "offre_besoins", "scenarios", "enfance_jeunesse",
-         "plan_action", "fiches_actions", "evaluation", "pilotage", "bilan_annuel", "donnees")
+# Every page of the menu; Territoires is in the menu from two territories (the sample has one:
+# tests/test_browser_territoires.py), the presentation mode is walked on its own.
+PAGES = browser_support.menu_pages(without=("territoires", "presentation"))
 
 # Everything a person can read or hear: the visible text, then the texts that tooltips,
 # placeholders and screen readers give.
