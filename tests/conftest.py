@@ -80,3 +80,24 @@ def _postgresql_schema(monkeypatch):
 def sample_bytes():
     """The bytes of the bundled Lys-lez-Lannoy example workbook."""
     return SAMPLE.read_bytes()
+
+
+def page_after_import(db_url: str, datasets: list, page: str, annee: int | None = None):
+    """An AppTest of app.py on `page` (« pages/x.py »), after `datasets` (CtgData) were
+    imported as one workbook into the database at `db_url`, with `annee` chosen."""
+    from streamlit.testing.v1 import AppTest
+
+    from ctg_data.importing import import_file
+    from ctg_data.storage import Store
+    from ctg_data.writing import write_workbook
+
+    store = Store(db_url)
+    assert import_file(store, write_workbook(datasets), "classeur.xlsx").version_ids
+    store.close()
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    if annee is not None:
+        at.session_state["annee"] = annee
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

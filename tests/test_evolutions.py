@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from ctg_data import bilan, indicators, territories
 from ctg_data.importing import import_file
 from ctg_data.model import CtgData
 from ctg_data.storage import Store
 from ctg_data.writing import write_workbook
+from conftest import page_after_import
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -122,14 +122,7 @@ def test_bilan_says_the_evolution_like_for_like():
 
 
 def test_key_figures_show_no_arrow_on_an_unlike_comparison(db_url):
-    store = Store(db_url)
-    assert import_file(store, write_workbook([territory()]), "un.xlsx").version_ids
-    store.close()
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-    at.session_state["annee"] = 2023
-    at.run()
-    at.switch_page("pages/offre_besoins.py").run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = page_after_import(db_url, [territory()], "pages/offre_besoins.py", annee=2023)
     shown = {m.label: m.proto for m in at.metric}
     rate = shown["Taux de couverture global"]
     assert rate.body == "40,7"

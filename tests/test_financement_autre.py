@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from ctg_data import bilan, indicators, territories
 from ctg_data.importing import import_file
 from ctg_data.model import CtgData
 from ctg_data.storage import Store
 from ctg_data.writing import write_workbook
+from conftest import page_after_import
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -80,14 +80,7 @@ def test_cross_territory_table_agrees(db_url):
 
 
 def test_offre_page_and_bilan_show_it_apart(db_url):
-    store = Store(db_url)
-    assert import_file(store, write_workbook([territory()]), "autre.xlsx").version_ids
-    store.close()
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-    at.session_state["annee"] = 2023
-    at.run()
-    at.switch_page("pages/offre_besoins.py").run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = page_after_import(db_url, [territory()], "pages/offre_besoins.py", annee=2023)
     warnings = [w.value for w in at.warning if "Autre" in w.value]
     assert len(warnings) == 1 and "Zénith" in warnings[0] and "20\u00a0places hors du taux" \
         in warnings[0]
