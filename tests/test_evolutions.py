@@ -6,8 +6,6 @@ table."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
@@ -17,8 +15,6 @@ from ctg_data.model import CtgData
 from ctg_data.storage import Store
 from ctg_data.writing import write_workbook
 from conftest import page_after_import
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 def territory(code="59001", nom="Villeneuve-Test", *, full_2022=False) -> CtgData:

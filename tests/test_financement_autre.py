@@ -5,8 +5,6 @@ the Offre et besoins page, the CLI JSON and the bilan."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
@@ -16,8 +14,6 @@ from ctg_data.model import CtgData
 from ctg_data.storage import Store
 from ctg_data.writing import write_workbook
 from conftest import page_after_import
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 def territory() -> CtgData:
