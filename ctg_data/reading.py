@@ -422,7 +422,7 @@ def is_blank(raw: object) -> bool:
     return isinstance(raw, str) and not raw.translate(_SPACES).strip()
 
 
-def is_missing(raw: object) -> bool:
+def is_not_available(raw: object) -> bool:
     """A cell meaning "not available": empty, a dash, NC, nd, s, ns, so, n/a… — never zero."""
     return is_blank(raw) or (isinstance(raw, str) and raw.strip().lower() in _MISSING)
 

@@ -233,12 +233,12 @@ def test_percentages(raw, expected):
 @pytest.mark.parametrize("raw", [None, "", "  ", "-", "–", "—", "NC", "nc", "nd", "N.D.", "s",
                                  "ns", "so", "n/a", "#N/A", float("nan")])
 def test_missing_markers(raw):
-    assert reading.is_missing(raw)
+    assert reading.is_not_available(raw)
 
 
 @pytest.mark.parametrize("raw", [0, 0.0, "0", "sans", "x"])
 def test_zero_and_text_are_not_missing(raw):
-    assert not reading.is_missing(raw)
+    assert not reading.is_not_available(raw)
 
 
 @pytest.mark.parametrize("raw, expected", [

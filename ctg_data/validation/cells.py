@@ -51,10 +51,10 @@ def parse_value(column: Column, raw: object, *, sheet: str | None, row: int | No
         choice = schemas.match_choice(column, reading.cell_text(raw))
         if choice is not None:
             return choice, None
-        if reading.is_missing(raw):
+        if reading.is_not_available(raw):
             return column.default, None
         return fail("valeur_non_autorisee", allowed=", ".join(column.choices))
-    if reading.is_missing(raw):
+    if reading.is_not_available(raw):
         return column.default, None
     if kind in NUMERIC_TYPES:
         try:
