@@ -149,9 +149,13 @@ def test_fiche_action_value_saved_updates_chart(page, seeded_server):
     # 987,5 is far above the previous value: the form asks for a confirmation, stores nothing.
     assert 987.5 not in plot_values(page, chart_key)
     page.locator(".st-key-fa_confirmer label").click()
+    # The checkbox reruns the page: saving before that run ends could save without it.
+    wait_idle(page)
+    assert page.locator(".st-key-fa_confirmer input").is_checked()
     page.locator(".st-key-fa_enregistrer button").click()
     wait_idle(page)
-    page.get_by_text("enregistrée", exact=False).first.wait_for()
+    # The success message (the history below also says « … enregistrée », hidden when closed).
+    page.get_by_text("enregistrée", exact=False).locator("visible=true").first.wait_for()
     after = plot_values(page, chart_key)
     assert 987.5 in after and 987.5 not in before, (before, after)
     shot(page, "05-fiche-action-valeur-enregistree")
