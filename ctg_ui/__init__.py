@@ -21,8 +21,8 @@ from ctg_ui.access import (actor, author, can, import_allowed, shared_mode, sign
 from ctg_ui.blocks import (chart_block, figure_block, methodology, metric, no_data,
                            other_charts, rate_metric, slide_chart)
 from ctg_ui.comments import chart_comments, comments_block
-from ctg_ui.data import (DONNEES_PAGE, PageContext, coverage, current_data, current_territory,
-                         database_url, empty_state, plan_status, previous_coverage,
+from ctg_ui.data import (DONNEES_PAGE, PageContext, computed, current_data, current_territory,
+                         database_url, empty_state,
                          read_territories, references, require_data, select_territory, store,
                          stored_result, territories, version_id)
 from ctg_ui.forms import (edit_feedback, editing_allowed, form_values, history_expander,
@@ -38,12 +38,12 @@ from ctg_ui.tables import (audited_export, record_export, spec_table, table_bloc
 __all__ = [
     "DONNEES_PAGE", "PageContext", "PRESENTATION_PAGE", "actor", "audited_export", "author",
     "bind", "can", "chart_block", "chart_comments", "comments_block",
-    "consume_presentation_request", "coverage", "current_data", "current_territory",
+    "computed", "consume_presentation_request", "current_data", "current_territory",
     "database_url", "edit_feedback", "editing_allowed", "empty_state", "ensure_frame",
     "figure_block", "form_values", "frame", "french_interface", "french_interface_html",
     "history_expander", "import_allowed", "init_state", "methodology", "metric", "no_data",
-    "number_field", "other_charts", "plan_status", "presentation", "presentation_config",
-    "presentation_frame", "previous_coverage", "rate_metric", "read_territories", "record_export",
+    "number_field", "other_charts", "presentation", "presentation_config",
+    "presentation_frame", "rate_metric", "read_territories", "record_export",
     "references", "require_data", "reset_number_field", "save_button", "select_territory",
     "set_presentation", "shared_mode", "sidebar", "sign_in_gate", "sign_out", "slide_chart",
     "spec_table", "store", "stored_result", "table_block", "target_input", "territories",

@@ -237,28 +237,14 @@ def figure(spec_key: str, page: PageContext, references, options: dict):
                          data, annee, references, options)
 
 
-def coverage(page: PageContext, cible=None):
-    """`indicators.coverage` of the page's data and year, kept by `stored_result` (pages ask
-    for it every run)."""
-    from ctg_data import indicators
+def computed(page: PageContext, function, *args, references=None, **options):
+    """`function(page.data, page.annee, *args, **options)` — a result of ctg_data computed from
+    the page's data and year (`indicators.coverage`, `indicators.plan_status`,
+    `plan_views.actions_overview`…) — kept per stored version by `stored_result`, keyed on the
+    function and the plain options. With `references`, they are passed as the third argument
+    and are part of the key. `args` must derive from the page's data and year."""
     data, annee = page.data, page.annee
-    return stored_result(("couverture",), lambda: indicators.coverage(data, annee, cible=cible),
-                         data, annee, options={"cible": cible})
-
-
-def plan_status(page: PageContext):
-    """`indicators.plan_status` of the page's data and year, kept by `stored_result` (the plan
-    pages and their tables read it every run)."""
-    from ctg_data import indicators
-    data, annee = page.data, page.annee
-    return stored_result(("plan_status",), lambda: indicators.plan_status(data, annee),
-                         data, annee)
-
-
-def previous_coverage(page: PageContext):
-    """The coverage of the year an evolution compares with (`indicators.previous_year`: the
-    latest earlier year of the coverage sheets), None when the page's year is the first."""
-    from ctg_data import indicators
-    data, annee = page.data, page.annee
-    return stored_result(("couverture precedente",),
-                         lambda: indicators.previous_coverage(data, annee), data, annee)
+    extra = (references,) if references is not None else ()
+    key = ("calcul", f"{function.__module__}.{function.__qualname__}")
+    return stored_result(key, lambda: function(data, annee, *extra, *args, **options),
+                         data, annee, references, options)

@@ -52,9 +52,7 @@ def spec_table(spec_key: str, page: PageContext, *, key: str, references=None,
     title = title or spec.title(annee, **fields)
     source = source or spec.source
     if text:
-        st.html(formatting.inert_table_html(shown))
-        if not presentation() and can("export"):
-            _table_downloads(frame, name, key, title=title, source=source)
+        text_table_block(frame, name, key=key, title=title, source=source, display=shown)
         return frame
     table_block(frame, name, formats=formats, key=key, title=title, source=source,
                 display=shown, layout=layout,
@@ -147,12 +145,14 @@ def _table_downloads(frame: pd.DataFrame, name: str, wkey: str, *, audited: bool
 
 
 def text_table_block(frame: pd.DataFrame, name: str, *, key: str, title: str | None = None,
-                     source: str | None = None) -> None:
+                     source: str | None = None, display: pd.DataFrame | None = None) -> None:
     """A table of long texts (the convention's evaluation table) shown whole, lines wrapped,
     with the same Excel and CSV downloads as `table_block` outside presentation mode.
     Drawn as an HTML table whose every cell is escaped: `st.table` would render the users'
-    Markdown (a remote image in an analysis is fetched by every viewer's browser)."""
-    st.html(formatting.inert_table_html(kinds.display_frame(frame)))
+    Markdown (a remote image in an analysis is fetched by every viewer's browser). `display`:
+    the French text of `frame` when already computed."""
+    shown = display if display is not None else kinds.display_frame(frame)
+    st.html(formatting.inert_table_html(shown))
     if presentation() or not can("export"):
         return
     _table_downloads(frame, name, key, title=title or name, source=source)

@@ -42,8 +42,8 @@ def portrait_metric(code: str, text, change_text, label: str | None = None) -> N
 
 
 cible = float(st.session_state.get("cible_taux") or settings.get("cible_taux_couverture"))
-cov = ctg_ui.coverage(page, cible=cible)
-prev_cov = ctg_ui.previous_coverage(page)
+cov = ctg_ui.computed(page, indicators.coverage, cible=cible)
+prev_cov = ctg_ui.computed(page, indicators.previous_coverage)
 
 row1 = st.columns(4)
 with row1[0]:

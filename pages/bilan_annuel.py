@@ -5,7 +5,7 @@ their targets, the analyses and the comités of the year — and the bilan repor
 import streamlit as st
 
 import ctg_ui
-from ctg_data import bilan, editing, plan_views
+from ctg_data import bilan, editing, indicators, plan_views
 from ctg_data import formatting as fmt
 
 page = ctg_ui.require_data()
@@ -50,7 +50,7 @@ else:
     st.caption("Le bilan reprend les chiffres clés, les graphiques, les tableaux d'évaluation "
                "de chaque axe, les analyses et les commentaires du comité.")
 
-status = ctg_ui.plan_status(page)
+status = ctg_ui.computed(page, indicators.plan_status)
 st.header(f"Ce qui a été réalisé en {annee}")
 if status.empty:
     st.info("Le plan d'action est vide : saisissez-le sur la page Plan d'action.",
@@ -59,8 +59,7 @@ else:
     # This page's own file names for the tables the Évaluation page also shows.
     ctg_ui.spec_table("synthese_axes", page, key="ba_synthese", status=status,
                       name=f"bilan_synthese_{annee}")
-    overview = ctg_ui.stored_result(("plan_apercu",),
-                                    lambda: plan_views.actions_overview(data, annee), data, annee)
+    overview = ctg_ui.computed(page, plan_views.actions_overview)
     for number, axe in enumerate(plan_views.axes(data), start=1):
         st.subheader(fmt.escape_md(axe))
         for action in overview[overview["axe"] == axe].to_dict("records"):

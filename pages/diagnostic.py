@@ -36,9 +36,7 @@ ctg_ui.chart_block("allocataires", page)
 
 # --- Comparison table ------------------------------------------------------------------------
 st.header("Le territoire et ses niveaux de référence", anchor="comparaison")
-comparison = ctg_ui.stored_result(("portrait_comparaison",),
-                                  lambda: refmod.portrait_comparison(data, annee, refs),
-                                  data, annee, refs)
+comparison = ctg_ui.computed(page, refmod.portrait_comparison, references=refs)
 levels = list(comparison["libelle"])
 table = ctg_ui.spec_table(
     "portrait", page, key="portrait", references=refs, comparison=comparison,

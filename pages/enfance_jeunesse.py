@@ -16,8 +16,7 @@ st.info("**Indicateur local**, propre à ce tableau de bord : il n'existe pas de
         "couverture ALSH national officiel. Il se compare d'une année à l'autre sur le "
         "territoire, pas avec d'autres territoires.", icon=":material/info:")
 
-coverage = ctg_ui.stored_result(("alsh",), lambda: indicators.alsh_coverage(data, annee),
-                                data, annee)
+coverage = ctg_ui.computed(page, indicators.alsh_coverage)
 st.header(f"Couverture par période, {annee}", anchor="couverture")
 ctg_ui.chart_block("alsh_couverture", page,
                    alertes=[a for a in coverage["approximations"].dropna()])

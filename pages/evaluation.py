@@ -17,7 +17,7 @@ st.caption(f"Niveau d'atteinte de chaque indicateur avec la dernière valeur con
            "(année choisie dans la barre latérale). Atteinte = (dernière valeur − référence) / "
            "(cible − référence). " + indicators.band_explanation())
 
-status = ctg_ui.plan_status(page)
+status = ctg_ui.computed(page, indicators.plan_status)
 if status.empty:
     ctg_ui.empty_state("Le plan d'action de ce territoire est vide.")
 

@@ -5,7 +5,7 @@ target the comité sets, the RPE and waiting-list ratios, and the needs sheet.""
 import streamlit as st
 
 import ctg_ui
-from ctg_data import definitions
+from ctg_data import definitions, indicators
 from ctg_data import formatting as fmt
 from ctg_data import references as refmod
 
@@ -18,8 +18,8 @@ st.markdown("L'offre d'accueil des enfants de moins de 3 ans rapportée aux beso
 
 # --- Target --------------------------------------------------------------------------------
 cible = ctg_ui.target_input("cible")
-cov = ctg_ui.coverage(page, cible=cible)
-prev = ctg_ui.previous_coverage(page)
+cov = ctg_ui.computed(page, indicators.coverage, cible=cible)
+prev = ctg_ui.computed(page, indicators.previous_coverage)
 
 # --- Key figures ---------------------------------------------------------------------------
 st.header(f"Taux de couverture {annee}", anchor="taux")
@@ -70,8 +70,7 @@ ctg_ui.chart_block("places_modes", page, cible=cible)
 # --- References ----------------------------------------------------------------------------
 st.header("Comparaison avec les références", anchor="references")
 ctg_ui.chart_block("couverture_references", page, cible=cible)
-comparison = ctg_ui.stored_result(("comparaison",), lambda: refmod.comparison(data, annee, refs),
-                                data, annee, refs)
+comparison = ctg_ui.computed(page, refmod.comparison, references=refs)
 ctg_ui.spec_table("couverture_references", page, key="comparaison_taux", references=refs,
                   comparison=comparison)
 if len(comparison) < 2:

@@ -36,9 +36,8 @@ if not plan.empty:
                                      placeholder="Tous"),
     )
     # Kept per stored version, year and filters: a rerun after a click recomputes nothing.
-    overview = plan_views.filter_plan(ctg_ui.stored_result(
-        ("plan_apercu",), lambda: plan_views.actions_overview(data, annee), data, annee),
-        **filters)
+    overview = plan_views.filter_plan(ctg_ui.computed(page, plan_views.actions_overview),
+                                      **filters)
 
     bands = overview["niveau"].value_counts()
     metrics = st.columns(5)
@@ -55,8 +54,7 @@ if not plan.empty:
     ctg_ui.figure_block(timeline, data, "plan_calendrier", key="pa_calendrier")
 
     st.header("Arbre du plan")
-    tree = ctg_ui.stored_result(("plan_arbre",), lambda: plan_views.plan_tree_with_values(
-        data, annee, **filters), data, annee, options=filters)
+    tree = ctg_ui.computed(page, plan_views.plan_tree_with_values, **filters)
     if not tree:
         st.info("Aucune action ne correspond aux filtres choisis.", icon=":material/filter_alt:")
     for champ in tree:

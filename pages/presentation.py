@@ -54,7 +54,7 @@ def key_figures() -> None:
     births of the year, with their evolution."""
     cible = float(st.session_state.get("cible_taux") or settings.get("cible_taux_couverture"))
     cov = indicators.coverage(data, annee, cible=cible)
-    prev = ctg_ui.previous_coverage(page)
+    prev = ctg_ui.computed(page, indicators.previous_coverage)
     portrait = indicators.portrait(data)
 
     def portrait_metric(code: str, label: str, unit: str) -> None:
