@@ -241,8 +241,9 @@ def computed(page: PageContext, function, *args, references=None, **options):
     """`function(page.data, page.annee, *args, **options)` — a result of ctg_data computed from
     the page's data and year (`indicators.coverage`, `indicators.plan_status`,
     `plan_views.actions_overview`…) — kept per stored version by `stored_result`, keyed on the
-    function and the plain options. With `references`, they are passed as the third argument
-    and are part of the key. `args` must derive from the page's data and year."""
+    function's module and name (a module-level function: a method's name is not unique) and
+    the options. With `references`, they are passed as the third argument and are part of the
+    key. `args` must derive from the page's data and year."""
     data, annee = page.data, page.annee
     extra = (references,) if references is not None else ()
     key = ("calcul", f"{function.__module__}.{function.__qualname__}")
